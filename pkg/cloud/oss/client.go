@@ -1,0 +1,229 @@
+// Package oss is the OSS boundary: the operations the Velero ObjectStore needs, in domain terms, on top
+// of the alibabacloud-oss-go-sdk-v2. No SDK type crosses this package's API.
+package oss
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	ossdk "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	osscreds "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/transport"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
+)
+
+// Client is what a backup vault needs from OSS.
+type Client interface {
+	// PutObject streams body of unknown length to bucket/key: one PUT for small bodies, parallel
+	// multipart for large ones, CRC-64 checked, and no multipart upload left behind on failure.
+	PutObject(ctx context.Context, bucket, key string, body io.Reader) error
+	// GetObject streams bucket/key; the reader fails at EOF if the bytes do not match the stored CRC-64.
+	GetObject(ctx context.Context, bucket, key string) (io.ReadCloser, error)
+	// ObjectExists reports false, nil for a missing key.
+	ObjectExists(ctx context.Context, bucket, key string) (bool, error)
+	// ListObjects returns every key under prefix.
+	ListObjects(ctx context.Context, bucket, prefix string) ([]string, error)
+	// ListCommonPrefixes returns the "directories" under prefix up to the next delimiter.
+	ListCommonPrefixes(ctx context.Context, bucket, prefix, delimiter string) ([]string, error)
+	// DeleteObject succeeds for a key that is already gone.
+	DeleteObject(ctx context.Context, bucket, key string) error
+	// SignedURL returns a URL a plain HTTP GET can fetch until ttl passes.
+	SignedURL(ctx context.Context, bucket, key string, ttl time.Duration) (string, error)
+}
+
+// CredentialsSource hands out current credentials; *credentials.Provider is one.
+type CredentialsSource interface {
+	Credentials(ctx context.Context) (credentials.Credentials, error)
+}
+
+// Encryption is server-side encryption applied to every object written.
+type Encryption struct {
+	Algorithm string // "", "AES256", "KMS" or "SM4"
+	KMSKeyID  string // only with KMS
+}
+
+// Config is everything New needs; the plugin builds it from a location's config.
+type Config struct {
+	Region           string
+	Endpoint         string // full URL, e.g. https://oss-cn-hangzhou-internal.aliyuncs.com
+	SignatureVersion int    // 1 or 4
+	Credentials      CredentialsSource
+	Encryption       Encryption
+	// PartSize and Parallelism shape multipart uploads; memory in flight is about
+	// (Parallelism+2) × PartSize per upload.
+	PartSize    int64
+	Parallelism int
+	// CACert (PEM) is trusted in addition to the system roots.
+	CACert                []byte
+	InsecureSkipTLSVerify bool
+	// RetryMaxAttempts bounds the SDK's retries of 5xx, throttling and network errors per request.
+	RetryMaxAttempts int
+	// OpTimeout bounds each metadata call (head, list page, delete, presign). Data transfers are
+	// bounded by IdleTimeout instead, because a backup tarball's size is unknown.
+	OpTimeout   time.Duration
+	IdleTimeout time.Duration
+}
+
+// Defaults a Config falls back to.
+const (
+	DefaultPartSize         = 16 << 20
+	DefaultParallelism      = 4
+	DefaultRetryMaxAttempts = 5
+	DefaultOpTimeout        = 2 * time.Minute
+	DefaultIdleTimeout      = time.Minute
+	// listPageSize is OSS's maximum keys per ListObjectsV2 page.
+	listPageSize = 1000
+)
+
+type client struct {
+	sdk         *ossdk.Client
+	uploader    *ossdk.Uploader
+	enc         Encryption
+	partSize    int64
+	opTimeout   time.Duration
+	idleTimeout time.Duration
+}
+
+var _ Client = (*client)(nil)
+
+// New builds a Client; it makes no network call, so it is cheap to call from a plugin's Init.
+func New(cfg Config) (Client, error) {
+	if cfg.Credentials == nil {
+		return nil, errors.New("oss client: no credentials source")
+	}
+	cfg = withDefaults(cfg)
+	httpClient, err := newHTTPClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sdkCfg := ossdk.LoadDefaultConfig().
+		WithRegion(cfg.Region).
+		WithEndpoint(cfg.Endpoint).
+		WithCredentialsProvider(credentialsAdapter{cfg.Credentials}).
+		WithRetryMaxAttempts(cfg.RetryMaxAttempts).
+		WithHttpClient(httpClient)
+	if cfg.SignatureVersion == 1 {
+		sdkCfg = sdkCfg.WithSignatureVersion(ossdk.SignatureVersionV1)
+	}
+	sdk := ossdk.NewClient(sdkCfg)
+	return &client{
+		sdk: sdk,
+		// We abort failed uploads ourselves with a fresh context: the SDK's own abort reuses the
+		// upload's context, which is already cancelled when a caller gives up.
+		uploader: sdk.NewUploader(func(o *ossdk.UploaderOptions) {
+			o.PartSize = cfg.PartSize
+			o.ParallelNum = cfg.Parallelism
+			o.LeavePartsOnError = true
+		}),
+		enc:         cfg.Encryption,
+		partSize:    cfg.PartSize,
+		opTimeout:   cfg.OpTimeout,
+		idleTimeout: cfg.IdleTimeout,
+	}, nil
+}
+
+func withDefaults(cfg Config) Config {
+	if cfg.PartSize <= 0 {
+		cfg.PartSize = DefaultPartSize
+	}
+	if cfg.Parallelism <= 0 {
+		cfg.Parallelism = DefaultParallelism
+	}
+	if cfg.RetryMaxAttempts <= 0 {
+		cfg.RetryMaxAttempts = DefaultRetryMaxAttempts
+	}
+	if cfg.OpTimeout <= 0 {
+		cfg.OpTimeout = DefaultOpTimeout
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	return cfg
+}
+
+// newHTTPClient keeps the SDK's transport (its per-read/write idle deadlines) and adds our TLS trust.
+func newHTTPClient(cfg Config) (*http.Client, error) {
+	idle := cfg.IdleTimeout
+	var roots *x509.CertPool
+	if len(cfg.CACert) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(cfg.CACert) {
+			return nil, errors.New("oss client: caCert holds no PEM certificate")
+		}
+		roots = pool
+	}
+	return transport.NewHttpClient(&transport.Config{ReadWriteTimeout: &idle}, func(t *http.Transport) {
+		if t.TLSClientConfig == nil {
+			t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		t.TLSClientConfig.RootCAs = roots
+		t.TLSClientConfig.InsecureSkipVerify = cfg.InsecureSkipTLSVerify //nolint:gosec // the user's explicit choice
+		// Proxies come from the standard variables, as for every other Go program in the pod.
+		t.Proxy = http.ProxyFromEnvironment
+	}), nil
+}
+
+// credentialsAdapter lets the SDK ask our credentials layer, which caches and refreshes.
+type credentialsAdapter struct{ src CredentialsSource }
+
+func (a credentialsAdapter) GetCredentials(ctx context.Context) (osscreds.Credentials, error) {
+	c, err := a.src.Credentials(ctx)
+	if err != nil {
+		return osscreds.Credentials{}, fmt.Errorf("get credentials: %w", err)
+	}
+	out := osscreds.Credentials{AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}
+	if !c.Expiration.IsZero() {
+		exp := c.Expiration
+		out.Expires = &exp
+	}
+	return out, nil
+}
+
+func (c *client) opContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.opTimeout)
+}
+
+func (c *client) ObjectExists(ctx context.Context, bucket, key string) (bool, error) {
+	ctx, cancel := c.opContext(ctx)
+	defer cancel()
+	ok, err := c.sdk.IsObjectExist(ctx, bucket, key)
+	if err != nil {
+		return false, classify("HeadObject", bucket+"/"+key, err)
+	}
+	return ok, nil
+}
+
+func (c *client) DeleteObject(ctx context.Context, bucket, key string) error {
+	ctx, cancel := c.opContext(ctx)
+	defer cancel()
+	_, err := c.sdk.DeleteObject(ctx, &ossdk.DeleteObjectRequest{Bucket: &bucket, Key: &key})
+	if err == nil {
+		return nil
+	}
+	cerr := classify("DeleteObject", bucket+"/"+key, err)
+	// A key that is already gone is what the caller wanted; a missing bucket is not.
+	if isCode(cerr, "NoSuchKey") {
+		return nil
+	}
+	return cerr
+}
+
+func (c *client) SignedURL(ctx context.Context, bucket, key string, ttl time.Duration) (string, error) {
+	ctx, cancel := c.opContext(ctx)
+	defer cancel()
+	res, err := c.sdk.Presign(ctx, &ossdk.GetObjectRequest{Bucket: &bucket, Key: &key}, ossdk.PresignExpires(ttl))
+	if err != nil {
+		return "", classify("PresignGetObject", bucket+"/"+key, err)
+	}
+	return res.URL, nil
+}
