@@ -30,10 +30,14 @@ func TestErrorWording(t *testing.T) {
 		{"throttled list is not a vault error", ossErr(cloud.ErrThrottled, "Throttling"), listFailed,
 			[]string{"check backup files in OSS bucket failed:"}},
 		{"upload into a missing bucket says both", ossErr(cloud.ErrNotFound, "NoSuchBucket"),
-			func(c Config, e error) error { return operationFailed(c, "upload backup files to OSS bucket failed", e) },
+			func(c Config, e error) error {
+				return operationFailed(c, "upload backup files to OSS bucket failed", e)
+			},
 			[]string{"upload backup files to OSS bucket failed: VaultError: backup vault is unavailable:"}},
 		{"missing key on download is not a vault error", ossErr(cloud.ErrNotFound, "NoSuchKey"),
-			func(c Config, e error) error { return operationFailed(c, "download backup files from OSS bucket failed", e) },
+			func(c Config, e error) error {
+				return operationFailed(c, "download backup files from OSS bucket failed", e)
+			},
 			[]string{"download backup files from OSS bucket failed: oss ListObjectsV2"}},
 	}
 	for _, tt := range tests {
