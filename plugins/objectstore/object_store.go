@@ -79,6 +79,9 @@ func (o *ObjectStore) Init(config map[string]string) error {
 
 func (o *ObjectStore) PutObject(bucket, key string, body io.Reader) error {
 	if err := o.client.PutObject(context.Background(), bucket, key, body); err != nil {
+		// Velero's gRPC client is still streaming the body; if we return before it reaches the end,
+		// it reports a bare "EOF" instead of this error. Read the rest so users see why it failed.
+		_, _ = io.Copy(io.Discard, body)
 		return operationFailed(o.cfg, "upload backup files to OSS bucket failed", err)
 	}
 	return nil

@@ -1,0 +1,232 @@
+// Package emulator is a local Alibaba Cloud: one HTTP endpoint on loopback that the real Alibaba Cloud Go
+// SDKs talk to unchanged. It serves OSS today; ECS and HBR (RPC-style APIs told apart by their x-acs-action
+// header) join the same endpoint later. Faults and WAN shaping are shared by all services, and an admin API
+// under /_admin/ lets tests and scripts inspect and steer it.
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/oss"
+)
+
+// DefaultRegion is the region served when Options.Region is empty.
+const DefaultRegion = "cn-hangzhou"
+
+// Credential is an AccessKey pair the emulator accepts.
+type Credential struct {
+	AccessKeyID, AccessKeySecret string
+	SecurityToken                string    // non-empty = STS credential: requests must carry this token
+	Expiration                   time.Time // zero = never; afterwards requests fail with 403
+}
+
+// Options configures an Emulator.
+type Options struct {
+	DataDir     string             // state directory; "" = a temp dir removed by Close
+	Region      string             // default "cn-hangzhou"
+	Credentials []Credential       // accepted keys; none = reject everything
+	Buckets     []string           // buckets created at start (existing ones are kept as they are)
+	Logger      logrus.FieldLogger // optional; nil discards logs
+}
+
+// Emulator composes the emulated services on one handler.
+type Emulator struct {
+	region  string
+	dataDir string
+	ownDir  bool
+	log     logrus.FieldLogger
+	faults  *faults.Injector
+	oss     *oss.Service
+	handler http.Handler
+
+	credMu sync.RWMutex
+	creds  map[string]Credential
+
+	mu      sync.Mutex
+	servers []*http.Server
+	closed  bool
+}
+
+// New opens the state in opts.DataDir (creating it if needed) and creates opts.Buckets.
+func New(opts Options) (*Emulator, error) {
+	e := &Emulator{region: opts.Region, dataDir: opts.DataDir, log: opts.Logger, faults: faults.New(),
+		creds: map[string]Credential{}}
+	if e.region == "" {
+		e.region = DefaultRegion
+	}
+	if e.log == nil {
+		l := logrus.New()
+		l.SetOutput(io.Discard)
+		e.log = l
+	}
+	if e.dataDir == "" {
+		dir, err := os.MkdirTemp("", "alibabacloud-emulator-")
+		if err != nil {
+			return nil, fmt.Errorf("create emulator data dir: %w", err)
+		}
+		e.dataDir, e.ownDir = dir, true
+	}
+	for _, c := range opts.Credentials {
+		e.AddCredential(c)
+	}
+	svc, err := oss.New(oss.Config{DataDir: e.dataDir, Region: e.region, Keys: e.lookupKey, Faults: e.faults, Logger: e.log})
+	if err != nil {
+		e.removeOwnDir()
+		return nil, fmt.Errorf("start oss emulator: %w", err)
+	}
+	e.oss = svc
+	for _, b := range opts.Buckets {
+		if err := svc.CreateBucket(b); err != nil && !errors.Is(err, oss.ErrBucketExists) {
+			e.removeOwnDir()
+			return nil, fmt.Errorf("create initial bucket: %w", err)
+		}
+	}
+	e.handler = e.route()
+	return e, nil
+}
+
+// AddCredential accepts one more key, or replaces the key with the same ID (an STS refresh).
+func (e *Emulator) AddCredential(c Credential) {
+	e.credMu.Lock()
+	defer e.credMu.Unlock()
+	e.creds[c.AccessKeyID] = c
+}
+
+// RemoveCredential stops accepting a key.
+func (e *Emulator) RemoveCredential(accessKeyID string) {
+	e.credMu.Lock()
+	defer e.credMu.Unlock()
+	delete(e.creds, accessKeyID)
+}
+
+func (e *Emulator) lookupKey(id string) (oss.Key, bool) {
+	e.credMu.RLock()
+	defer e.credMu.RUnlock()
+	c, ok := e.creds[id]
+	return oss.Key{Secret: c.AccessKeySecret, SecurityToken: c.SecurityToken, Expiration: c.Expiration}, ok
+}
+
+// route sends /_admin/ to the admin API and everything else to the cloud services. RPC products will be
+// matched on x-acs-action before the OSS fallback.
+func (e *Emulator) route() http.Handler {
+	admin := e.adminHandler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/_admin" || strings.HasPrefix(r.URL.Path, "/_admin/") {
+			admin.ServeHTTP(w, r)
+			return
+		}
+		if err := e.faults.WaitLatency(r.Context()); err != nil {
+			return // the client is gone
+		}
+		e.oss.ServeHTTP(w, r)
+	})
+}
+
+// Handler serves the cloud APIs on "/" and the admin API on "/_admin/".
+func (e *Emulator) Handler() http.Handler { return e.handler }
+
+// OSS gives direct access to the OSS state.
+func (e *Emulator) OSS() *oss.Service { return e.oss }
+
+// Faults is the fault injector and network shaper shared by all services.
+func (e *Emulator) Faults() *faults.Injector { return e.faults }
+
+// Region is the region the emulator serves.
+func (e *Emulator) Region() string { return e.region }
+
+// DataDir is where the state lives.
+func (e *Emulator) DataDir() string { return e.dataDir }
+
+// Serve accepts connections on l, shaped by the network settings of Faults, until Close or Shutdown.
+func (e *Emulator) Serve(l net.Listener) error {
+	errLog := e.log.WithField("component", "http").WriterLevel(logrus.DebugLevel)
+	defer errLog.Close()
+	srv := &http.Server{
+		Handler:           e.handler,
+		ReadHeaderTimeout: time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          log.New(errLog, "", 0),
+	}
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		_ = l.Close()
+		return nil
+	}
+	e.servers = append(e.servers, srv)
+	e.mu.Unlock()
+	if err := srv.Serve(e.faults.ShapeListener(l)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve %s: %w", l.Addr(), err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections and waits for requests in flight until ctx ends, then closes.
+func (e *Emulator) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, srv := range e.takeServers() {
+		if err := srv.Shutdown(ctx); err != nil {
+			// Out of patience: cut the remaining connections rather than leave handlers running.
+			errs = append(errs, fmt.Errorf("shut down http server: %w", err), srv.Close())
+		}
+	}
+	return errors.Join(append(errs, e.Close())...)
+}
+
+// Close stops all servers at once, waits for handlers and removes a temporary data dir. It is safe to
+// call more than once.
+func (e *Emulator) Close() error {
+	e.mu.Lock()
+	already := e.closed
+	e.closed = true
+	servers := e.servers
+	e.servers = nil
+	e.mu.Unlock()
+	var errs []error
+	for _, srv := range servers {
+		if err := srv.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close http server: %w", err))
+		}
+	}
+	if already {
+		return errors.Join(errs...)
+	}
+	if err := e.oss.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := e.removeOwnDir(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Emulator) takeServers() []*http.Server {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s := e.servers
+	e.servers = nil
+	return s
+}
+
+func (e *Emulator) removeOwnDir() error {
+	if !e.ownDir {
+		return nil
+	}
+	if err := os.RemoveAll(e.dataDir); err != nil {
+		return fmt.Errorf("remove emulator data dir: %w", err)
+	}
+	return nil
+}

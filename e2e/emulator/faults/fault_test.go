@@ -1,0 +1,111 @@
+package faults
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Fault
+		wantErr string
+	}{
+		{in: "op=UploadPart,status=503,code=ServiceUnavailable,p=0.1,count=5",
+			want: Fault{Operation: "UploadPart", Status: 503, Code: "ServiceUnavailable", Probability: 0.1, Count: 5}},
+		{in: "op=PutObject,reset=true", want: Fault{Operation: "PutObject", ResetMidBody: true}},
+		{in: " service=oss , operation=GetObject , latency=250ms ", want: Fault{Service: "oss", Operation: "GetObject", Latency: 250 * time.Millisecond}},
+		{in: "code=Throttling,message=slow down,n=1", want: Fault{Code: "Throttling", Message: "slow down", Count: 1}},
+		{in: "op=PutObject", wantErr: "does nothing"},
+		{in: "op=PutObject,status=200", wantErr: "not an HTTP error status"},
+		{in: "status=500,p=1.5", wantErr: "outside 0..1"},
+		{in: "status=500,count=-1", wantErr: "negative"},
+		{in: "status=abc", wantErr: "key status"},
+		{in: "status=500,colour=red", wantErr: "valid keys: service, op, status"},
+		{in: "status", wantErr: "not key=value"},
+	}
+	for _, tt := range tests {
+		got, err := Parse(tt.in)
+		if tt.wantErr != "" {
+			assert.ErrorContains(t, err, tt.wantErr, tt.in)
+			continue
+		}
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.want, got, tt.in)
+	}
+}
+
+func TestMatch(t *testing.T) {
+	inj := New()
+	_, ok := inj.Match("oss", "PutObject")
+	assert.False(t, ok, "no faults, no match")
+
+	limited := inj.Add(Fault{Service: "oss", Operation: "PutObject", Status: 503, Count: 2})
+	inj.Add(Fault{Operation: "*", Status: 500})
+	inj.Add(Fault{Service: "ecs", Status: 400})
+
+	for i := 0; i < 2; i++ {
+		f, ok := inj.Match("oss", "putobject")
+		require.True(t, ok)
+		assert.Equal(t, 503, f.Status, "the first matching fault wins, names compare case-insensitively")
+	}
+	f, ok := inj.Match("oss", "PutObject")
+	require.True(t, ok)
+	assert.Equal(t, 500, f.Status, "a used-up fault lets the next one match")
+	f, ok = inj.Match("ecs", "CreateSnapshot")
+	require.True(t, ok)
+	assert.Equal(t, 500, f.Status, "the catch-all precedes the ecs fault")
+
+	list := inj.List()
+	require.Len(t, list, 3)
+	assert.Equal(t, limited, list[0].ID)
+	assert.Equal(t, 2, list[0].Fired)
+	assert.Equal(t, 2, list[1].Fired)
+
+	assert.True(t, inj.Remove(list[1].ID))
+	assert.False(t, inj.Remove(list[1].ID))
+	f, ok = inj.Match("ecs", "CreateSnapshot")
+	require.True(t, ok)
+	assert.Equal(t, 400, f.Status)
+	_, ok = inj.Match("hbr", "CreateBackupJob")
+	assert.False(t, ok)
+
+	inj.Clear()
+	assert.Empty(t, inj.List())
+	var nilInj *Injector
+	_, ok = nilInj.Match("oss", "PutObject")
+	assert.False(t, ok, "a nil injector injects nothing")
+}
+
+func TestMatchProbability(t *testing.T) {
+	inj := New()
+	inj.Add(Fault{Status: 500, Probability: 0.25})
+	hits := 0
+	for i := 0; i < 4000; i++ {
+		if _, ok := inj.Match("oss", "GetObject"); ok {
+			hits++
+		}
+	}
+	assert.InDelta(t, 1000, hits, 150)
+}
+
+func TestFaultJSON(t *testing.T) {
+	f := Fault{Service: "oss", Operation: "UploadPart", Status: 503, Code: "ServiceUnavailable", Probability: 0.5,
+		Count: 3, ResetMidBody: true, Latency: 1500 * time.Millisecond}
+	data, err := json.Marshal(f)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"service":"oss","operation":"UploadPart","status":503,"code":"ServiceUnavailable",
+		"probability":0.5,"count":3,"resetMidBody":true,"latency":"1.5s"}`, string(data))
+	var back Fault
+	require.NoError(t, json.Unmarshal(data, &back))
+	assert.Equal(t, f, back)
+
+	require.NoError(t, json.Unmarshal([]byte(`{"status":500,"latency":2000000}`), &back))
+	assert.Equal(t, 2*time.Millisecond, back.Latency, "nanoseconds are accepted too")
+	assert.Error(t, json.Unmarshal([]byte(`{"latency":"soon"}`), &back))
+	assert.Error(t, json.Unmarshal([]byte(`{"latency":true}`), &back))
+}
