@@ -4,6 +4,7 @@
 package bench
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha1" //nolint:gosec // OSS V1 signatures are HMAC-SHA1 by definition
@@ -21,15 +22,24 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/pluginhost"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 )
 
+type staticCreds credentials.Credentials
+
+func (s staticCreds) Credentials(context.Context) (credentials.Credentials, error) {
+	return credentials.Credentials(s), nil
+}
+
 const (
-	bucket   = "cnfs-oss-bench"
-	ak, sk   = "ak-bench", "sk-bench"
-	lanSize  = 1 << 30
-	wanSize  = 256 << 20
-	wanDelay = 40 * time.Millisecond
-	wanRate  = 50_000_000 / 8 // 50 Mbit/s per connection
+	bucket    = "cnfs-oss-bench"
+	ak, sk    = "ak-bench", "sk-bench"
+	lanSize   = 1 << 30
+	wanSize   = 256 << 20
+	wanDelay  = 40 * time.Millisecond
+	wanRate   = 50_000_000 / 8 // 50 Mbit/s per connection
+	smallSize = 64 << 20
 )
 
 func TestMain(m *testing.M) {
@@ -93,6 +103,32 @@ type putter interface {
 	PutObject(bucket, key string, body io.Reader) error
 }
 
+var mgr interface{ CleanupClients() }
+
+// newStore starts a plugin process through Velero's plugin manager and initialises a location in it.
+func newStore(b *testing.B, url, credsFile string) putter {
+	log := logrus.New()
+	log.SetOutput(io.Discard)
+	m := pluginhost.NewManager(b, log)
+	mgr = m
+	store, err := m.GetObjectStore("alibabacloud")
+	require.NoError(b, err)
+	require.NoError(b, store.Init(map[string]string{
+		"bucket": bucket, "region": "cn-hangzhou", "endpoint": url,
+		"credentialsFile": credsFile, "notOnECS": "true",
+	}))
+	return store
+}
+
+// pluginPeak is the peak resident memory of the one running plugin process.
+func pluginPeak(b *testing.B) int64 {
+	pids := pluginhost.PluginPIDs()
+	require.Len(b, pids, 1, "one plugin process")
+	peak, err := pluginhost.PeakRSS(pids[0])
+	require.NoError(b, err)
+	return peak
+}
+
 func timed(fn func() error) (time.Duration, error) {
 	start := time.Now()
 	err := fn()
@@ -112,20 +148,12 @@ func BenchmarkUpload(b *testing.B) {
 		})
 		credsFile := filepath.Join(b.TempDir(), "cloud")
 		require.NoError(b, os.WriteFile(credsFile, []byte("ALIBABA_CLOUD_ACCESS_KEY_ID="+ak+"\nALIBABA_CLOUD_ACCESS_KEY_SECRET="+sk+"\n"), 0o600))
-		log := logrus.New()
-		log.SetOutput(io.Discard)
-		mgr := pluginhost.NewManager(b, log)
-		store, err := mgr.GetObjectStore("alibabacloud")
-		require.NoError(b, err)
-		require.NoError(b, store.Init(map[string]string{
-			"bucket": bucket, "region": "cn-hangzhou", "endpoint": em.URL,
-			"credentialsFile": credsFile, "notOnECS": "true",
-		}))
+		store := newStore(b, em.URL, credsFile)
 
 		run := func(label string, size int64) (raw, plugin time.Duration) {
 			raw, err := timed(func() error { return rawPut(em.URL, label+"-raw", size) })
 			require.NoError(b, err)
-			plugin, err = timed(func() error { return store.(putter).PutObject(bucket, label+"-plugin", newPattern(size)) })
+			plugin, err = timed(func() error { return store.PutObject(bucket, label+"-plugin", newPattern(size)) })
 			require.NoError(b, err)
 			info, err := em.OSS().ObjectInfo(bucket, label+"-plugin")
 			require.NoError(b, err)
@@ -134,24 +162,41 @@ func BenchmarkUpload(b *testing.B) {
 		}
 
 		lanRaw, lanPlugin := run("lan", lanSize)
+		// The same upload without Velero's plugin transport, to show what the gRPC hop costs.
+		direct, err := oss.New(oss.Config{Region: "cn-hangzhou", Endpoint: em.URL, SignatureVersion: 4,
+			Credentials: staticCreds{AccessKeyID: ak, AccessKeySecret: sk}})
+		require.NoError(b, err)
+		lanDirect, err := timed(func() error {
+			return direct.PutObject(context.Background(), bucket, "lan-direct", newPattern(lanSize))
+		})
+		require.NoError(b, err)
 		em.Faults().SetNetwork(wanDelay, wanRate)
 		wanRaw, wanPlugin := run("wan", wanSize)
 		em.Faults().SetNetwork(0, 0)
 
-		pids := pluginhost.PluginPIDs()
-		require.Len(b, pids, 1, "one plugin process")
-		peak, err := pluginhost.PeakRSS(pids[0])
-		require.NoError(b, err)
+		peak := pluginPeak(b)
+		mgr.CleanupClients()
+		// A fresh plugin process for a small object: peak memory must not grow with the object.
+		small := newStore(b, em.URL, credsFile)
+		require.NoError(b, small.PutObject(bucket, "small-plugin", newPattern(smallSize)))
+		smallPeak := pluginPeak(b)
 
 		lanRatio := lanRaw.Seconds() / lanPlugin.Seconds()
 		wanRatio := wanRaw.Seconds() / wanPlugin.Seconds()
+		directRatio := lanRaw.Seconds() / lanDirect.Seconds()
 		b.ReportMetric(lanRatio, "lan-ratio")
+		b.ReportMetric(directRatio, "lan-client-ratio")
 		b.ReportMetric(wanRatio, "wan-ratio")
 		b.ReportMetric(float64(peak)/(1<<20), "plugin-peak-MiB")
+		b.ReportMetric(float64(smallPeak)/(1<<20), "plugin-peak-64MiB-object-MiB")
 		fmt.Printf("\nupload throughput (same emulator, same run; ratio = plugin / raw single-stream PUT)\n")
 		fmt.Printf("  %-34s %9s %9s %7s\n", "", "raw MiB/s", "plugin", "ratio")
 		fmt.Printf("  %-34s %9.1f %9.1f %7.2f\n", "LAN, 1 GiB", mbps(lanSize, lanRaw), mbps(lanSize, lanPlugin), lanRatio)
+		fmt.Printf("  %-34s %9.1f %9.1f %7.2f\n", "LAN, 1 GiB, client without gRPC hop", mbps(lanSize, lanRaw), mbps(lanSize, lanDirect), directRatio)
 		fmt.Printf("  %-34s %9.1f %9.1f %7.2f\n", "WAN 40 ms + 50 Mbit/s/conn, 256 MiB", mbps(wanSize, wanRaw), mbps(wanSize, wanPlugin), wanRatio)
-		fmt.Printf("  plugin process peak RSS (VmHWM): %.0f MiB (default part 16 MiB x (4 parallel + 2) = 96 MiB of buffers)\n", float64(peak)/(1<<20))
+		fmt.Printf("  plugin process peak RSS (VmHWM): %.0f MiB after 1 GiB + 256 MiB, %.0f MiB after 64 MiB\n",
+			float64(peak)/(1<<20), float64(smallPeak)/(1<<20))
+		fmt.Printf("  (part buffers: %d MiB part x (%d parallel + 2) = %d MiB)\n", oss.DefaultPartSize>>20,
+			oss.DefaultParallelism, (oss.DefaultParallelism+2)*oss.DefaultPartSize>>20)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	ossdk "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
@@ -56,8 +57,8 @@ type Config struct {
 	SignatureVersion int    // 1 or 4
 	Credentials      CredentialsSource
 	Encryption       Encryption
-	// PartSize and Parallelism shape multipart uploads; memory in flight is about
-	// (Parallelism+2) × PartSize per upload.
+	// PartSize and Parallelism shape multipart uploads; buffers in flight are about
+	// (Parallelism+2) × PartSize per upload: the uploader's Parallelism+1 parts and our look-ahead.
 	PartSize    int64
 	Parallelism int
 	// CACert (PEM) is trusted in addition to the system roots.
@@ -87,6 +88,7 @@ type client struct {
 	uploader    *ossdk.Uploader
 	enc         Encryption
 	partSize    int64
+	peekPool    *sync.Pool // *[]byte of partSize+1, the look-ahead that picks single PUT or multipart
 	opTimeout   time.Duration
 	idleTimeout time.Duration
 }
@@ -122,8 +124,12 @@ func New(cfg Config) (Client, error) {
 			o.ParallelNum = cfg.Parallelism
 			o.LeavePartsOnError = true
 		}),
-		enc:         cfg.Encryption,
-		partSize:    cfg.PartSize,
+		enc:      cfg.Encryption,
+		partSize: cfg.PartSize,
+		peekPool: &sync.Pool{New: func() any {
+			b := make([]byte, cfg.PartSize+1)
+			return &b
+		}},
 		opTimeout:   cfg.OpTimeout,
 		idleTimeout: cfg.IdleTimeout,
 	}, nil

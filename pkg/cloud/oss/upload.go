@@ -17,17 +17,19 @@ const abortTimeout = 30 * time.Second
 
 func (c *client) PutObject(ctx context.Context, bucket, key string, body io.Reader) error {
 	// Read one part ahead: a body of at most a part goes up in one PUT (one request, and retryable
-	// because a bytes.Reader rewinds); anything larger streams through the parallel uploader.
-	// The buffer grows with the body, so Velero's many small objects never cost a whole part.
-	var first bytes.Buffer
+	// because a bytes.Reader rewinds); anything larger streams through the parallel uploader. The
+	// look-ahead buffer is pooled, so Velero's many small objects cost no allocation of a part each.
+	bufp := c.peekPool.Get().(*[]byte)
+	defer c.peekPool.Put(bufp)
 	// One byte past a part tells a body of exactly one part from a longer one.
-	if _, err := first.ReadFrom(io.LimitReader(body, c.partSize+1)); err != nil {
+	n, err := io.ReadFull(body, *bufp)
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return c.putSingle(ctx, bucket, key, (*bufp)[:n])
+	case err != nil:
 		return classify("PutObject", bucket+"/"+key, fmt.Errorf("read object body: %w", err))
 	}
-	if int64(first.Len()) <= c.partSize {
-		return c.putSingle(ctx, bucket, key, first.Bytes())
-	}
-	return c.putMultipart(ctx, bucket, key, io.MultiReader(&first, body))
+	return c.putMultipart(ctx, bucket, key, io.MultiReader(bytes.NewReader((*bufp)[:n]), body))
 }
 
 func (c *client) putRequest(bucket, key string) *ossdk.PutObjectRequest {

@@ -3,6 +3,9 @@
 package main
 
 import (
+	"os"
+	"runtime/debug"
+
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/pflag"
 	"github.com/vmware-tanzu/velero/pkg/plugin/framework"
@@ -10,7 +13,15 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore"
 )
 
+// defaultMemoryLimit is the Go soft memory limit when the operator sets no GOMEMLIMIT. Uploads hold
+// about (parallelism+2) × part size of buffers (96 MiB by default); without a limit the collector lets
+// the heap grow to twice the live data between cycles, and the plugin shares Velero's pod limit.
+const defaultMemoryLimit = 256 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	framework.NewServer().
 		BindFlags(pflag.CommandLine).
 		RegisterObjectStore(objectstore.Name, newObjectStore).
