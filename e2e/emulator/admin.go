@@ -119,6 +119,14 @@ func (e *Emulator) adminHandler() http.Handler {
 	mux.HandleFunc("DELETE /_admin/buckets/{name}", func(w http.ResponseWriter, r *http.Request) {
 		e.bucketOp(w, e.oss.DeleteBucket(r.PathValue("name")), http.StatusNoContent)
 	})
+	mux.HandleFunc("GET /_admin/buckets/{name}/objects", func(w http.ResponseWriter, r *http.Request) {
+		objs, err := e.oss.Objects(r.PathValue("name"), r.URL.Query().Get("prefix"))
+		if err != nil {
+			e.bucketOp(w, err, http.StatusOK)
+			return
+		}
+		writeJSON(w, http.StatusOK, objs)
+	})
 	mux.HandleFunc("POST /_admin/buckets/{name}/offline", func(w http.ResponseWriter, r *http.Request) {
 		e.bucketOp(w, e.oss.SetBucketOnline(r.PathValue("name"), false), http.StatusNoContent)
 	})

@@ -94,6 +94,28 @@ func TestAdminAPI(t *testing.T) {
 	_, err = c.PutObject(ctx(t), &oss.PutObjectRequest{Bucket: oss.Ptr("admin-made"), Key: oss.Ptr("k"), Body: strings.NewReader("v")})
 	require.NoError(t, err)
 
+	_, err = c.PutObject(ctx(t), &oss.PutObjectRequest{Bucket: oss.Ptr("admin-made"), Key: oss.Ptr("dir/k2"), Body: strings.NewReader("v22")})
+	require.NoError(t, err)
+	status, body = admin(t, "GET", base+"/buckets/admin-made/objects?prefix=dir/", "")
+	require.Equal(t, http.StatusOK, status, string(body))
+	var objs []struct {
+		Key  string
+		Size int64
+	}
+	require.NoError(t, json.Unmarshal(body, &objs))
+	assert.Equal(t, []struct {
+		Key  string
+		Size int64
+	}{{"dir/k2", 3}}, objs)
+	status, body = admin(t, "GET", base+"/buckets/admin-made/objects", "")
+	require.Equal(t, http.StatusOK, status)
+	require.NoError(t, json.Unmarshal(body, &objs))
+	assert.Len(t, objs, 2)
+	status, _ = admin(t, "GET", base+"/buckets/no-such-bucket/objects", "")
+	assert.Equal(t, http.StatusNotFound, status)
+	_, err = c.DeleteObject(ctx(t), &oss.DeleteObjectRequest{Bucket: oss.Ptr("admin-made"), Key: oss.Ptr("dir/k2")})
+	require.NoError(t, err)
+
 	status, _ = admin(t, "POST", base+"/buckets/admin-made/offline", "")
 	assert.Equal(t, http.StatusNoContent, status)
 	_, err = c.GetObject(ctx(t), &oss.GetObjectRequest{Bucket: oss.Ptr("admin-made"), Key: oss.Ptr("k")})

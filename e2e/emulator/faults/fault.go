@@ -17,8 +17,11 @@ import (
 // Fault describes one injected failure. A request matches when Service and Operation match; the first
 // matching fault that is not used up and passes its Probability roll fires.
 type Fault struct {
-	Service      string        // "oss" (later "ecs", "hbr"); "" = any
-	Operation    string        // operation name as the service names it, e.g. "UploadPart"; "" or "*" = any
+	Service   string // "oss" (later "ecs", "hbr"); "" = any
+	Operation string // operation name as the service names it, e.g. "UploadPart"; "" or "*" = any
+	// Resource is what the request addresses, "BUCKET" or "BUCKET/KEY" for OSS, where * matches any
+	// run of characters, "/" included: "cnfs-oss-b/*.tar.gz" fails only backup tarballs. "" = any.
+	Resource     string
 	Status       int           // HTTP status to answer with; 0 = derived from Code by the service
 	Code         string        // service error code; "" = derived from Status by the service
 	Message      string        // error message; "" = a generic one
@@ -48,11 +51,43 @@ func (f Fault) Validate() error {
 	return nil
 }
 
-func (f Fault) matches(service, operation string) bool {
+func (f Fault) matches(service, operation, resource string) bool {
 	if f.Service != "" && !strings.EqualFold(f.Service, service) {
 		return false
 	}
+	if f.Resource != "" && !matchResource(f.Resource, resource) {
+		return false
+	}
 	return f.Operation == "" || f.Operation == "*" || strings.EqualFold(f.Operation, operation)
+}
+
+// matchResource matches "BUCKET/KEY" against a pattern; a pattern without "/" names a whole bucket.
+func matchResource(pattern, resource string) bool {
+	if !strings.Contains(pattern, "/") {
+		bucket, _, _ := strings.Cut(resource, "/")
+		return wildcard(pattern, bucket)
+	}
+	return wildcard(pattern, resource)
+}
+
+// wildcard reports whether s matches pattern, in which * stands for any run of characters.
+func wildcard(pattern, s string) bool {
+	parts := strings.Split(pattern, "*")
+	if len(parts) == 1 {
+		return pattern == s
+	}
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, mid)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(mid):]
+	}
+	return strings.HasSuffix(s, parts[len(parts)-1])
 }
 
 // faultJSON is the wire form: durations travel as Go duration strings ("250ms") so admin clients in any
@@ -60,6 +95,7 @@ func (f Fault) matches(service, operation string) bool {
 type faultJSON struct {
 	Service      string          `json:"service,omitempty"`
 	Operation    string          `json:"operation,omitempty"`
+	Resource     string          `json:"resource,omitempty"`
 	Status       int             `json:"status,omitempty"`
 	Code         string          `json:"code,omitempty"`
 	Message      string          `json:"message,omitempty"`
@@ -71,7 +107,7 @@ type faultJSON struct {
 
 // MarshalJSON writes Latency as a duration string.
 func (f Fault) MarshalJSON() ([]byte, error) {
-	w := faultJSON{Service: f.Service, Operation: f.Operation, Status: f.Status, Code: f.Code,
+	w := faultJSON{Service: f.Service, Operation: f.Operation, Resource: f.Resource, Status: f.Status, Code: f.Code,
 		Message: f.Message, Probability: f.Probability, Count: f.Count, ResetMidBody: f.ResetMidBody}
 	if f.Latency != 0 {
 		w.Latency = json.RawMessage(strconv.Quote(f.Latency.String()))
@@ -89,7 +125,7 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("fault latency: %w", err)
 	}
-	*f = Fault{Service: w.Service, Operation: w.Operation, Status: w.Status, Code: w.Code, Message: w.Message,
+	*f = Fault{Service: w.Service, Operation: w.Operation, Resource: w.Resource, Status: w.Status, Code: w.Code, Message: w.Message,
 		Probability: w.Probability, Count: w.Count, ResetMidBody: w.ResetMidBody, Latency: latency}
 	return nil
 }
@@ -179,8 +215,9 @@ func (i *Injector) List() []Active {
 	return out
 }
 
-// Match decides whether a request to service/operation fails, and if so consumes one use of the fault.
-func (i *Injector) Match(service, operation string) (Fault, bool) {
+// Match decides whether a request to service/operation on resource fails, and if so consumes one use
+// of the fault.
+func (i *Injector) Match(service, operation, resource string) (Fault, bool) {
 	if i == nil {
 		return Fault{}, false
 	}
@@ -188,7 +225,7 @@ func (i *Injector) Match(service, operation string) (Fault, bool) {
 	defer i.mu.Unlock()
 	for _, a := range i.active {
 		f := a.Fault
-		if !f.matches(service, operation) || (f.Count > 0 && a.Fired >= f.Count) {
+		if !f.matches(service, operation, resource) || (f.Count > 0 && a.Fired >= f.Count) {
 			continue
 		}
 		if f.Probability > 0 && f.Probability < 1 && i.rng.Float64() >= f.Probability {
@@ -201,7 +238,7 @@ func (i *Injector) Match(service, operation string) (Fault, bool) {
 }
 
 // compactKeys lists what Parse accepts, in the order the error message shows them.
-var compactKeys = []string{"service", "op", "status", "code", "message", "p", "count", "reset", "latency"}
+var compactKeys = []string{"service", "op", "resource", "status", "code", "message", "p", "count", "reset", "latency"}
 
 // Parse reads the compact command-line form, e.g. "op=UploadPart,status=503,code=ServiceUnavailable,p=0.1,count=5"
 // or "op=PutObject,reset=true". Long names (operation, probability, resetMidBody) are accepted too.
@@ -223,6 +260,8 @@ func Parse(s string) (Fault, error) {
 			f.Service = v
 		case "op", "operation":
 			f.Operation = v
+		case "resource", "bucket":
+			f.Resource = v
 		case "status":
 			f.Status, err = strconv.Atoi(v)
 		case "code":

@@ -129,6 +129,23 @@ func (s *Service) ListKeys(bucketName, prefix string) ([]string, error) {
 	return out, nil
 }
 
+// Objects returns the metadata of the objects under prefix, sorted by key.
+func (s *Service) Objects(bucketName, prefix string) ([]ObjectMeta, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	b, err := s.anyBucket(bucketName)
+	if err != nil {
+		return nil, err
+	}
+	out := []ObjectMeta{}
+	for i := sort.SearchStrings(b.keys, prefix); i < len(b.keys) && strings.HasPrefix(b.keys[i], prefix); i++ {
+		meta := b.objects[b.keys[i]].ObjectMeta
+		meta.UserMeta = maps.Clone(meta.UserMeta)
+		out = append(out, meta)
+	}
+	return out, nil
+}
+
 // ObjectInfo returns an object's metadata.
 func (s *Service) ObjectInfo(bucketName, key string) (ObjectMeta, error) {
 	s.mu.RLock()

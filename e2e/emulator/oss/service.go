@@ -158,7 +158,7 @@ func (s *Service) serve(c *call) *apiError {
 		return e
 	}
 	c.op = rt.op
-	if f, ok := s.cfg.Faults.Match(ServiceName, c.op); ok {
+	if f, ok := s.cfg.Faults.Match(ServiceName, c.op, c.bucket+"/"+c.key); ok {
 		if done, e := s.applyFault(c, f); done || e != nil {
 			return e
 		}

@@ -83,7 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.credsFile, "credentials-file", "", "file with one key per line: ID SECRET [TOKEN]; # starts a comment")
 	fs.DurationVar(&cfg.latency, "latency", 0, "latency added to every request, e.g. 40ms")
 	fs.Int64Var(&cfg.bandwidth, "bandwidth", 0, "bandwidth cap per connection and direction, in bytes per second; 0 = none")
-	fs.Var(&cfg.faults, "fault", "fault to inject (repeatable), e.g. op=UploadPart,status=503,code=ServiceUnavailable,p=0.1,count=5 or op=PutObject,reset=true")
+	fs.Var(&cfg.faults, "fault", "fault to inject (repeatable), e.g. op=UploadPart,status=503,code=ServiceUnavailable,p=0.1,count=5 or op=PutObject,reset=true; bucket=NAME limits it to one bucket")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug logs every request")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
