@@ -17,6 +17,15 @@ FUZZ_TARGETS := \
 	./plugins/objectstore:FuzzParseConfig \
 	./pkg/cloud/credentials:FuzzParseFile
 BENCH_FLAGS  ?= -benchtime=1x -count=1
+HARNESS      := .cache/bin/harness
+E2E_TIMEOUT  ?= 45m
+
+# Go's module and build caches live in the checkout (.cache, gitignored): a second run, and the
+# harness's builds of Kubernetes and Velero, reuse them. CGO is off everywhere, so the tests, the plugin
+# and the harness share one set of compiled packages.
+export GOMODCACHE  ?= $(CURDIR)/.cache/go/mod
+export GOCACHE     ?= $(CURDIR)/.cache/go/build
+export CGO_ENABLED ?= 0
 
 ##@ General
 
@@ -41,10 +50,22 @@ build: deps ## Build the plugin binary and the emulator into _output/bin.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/velero-plugin-for-alibabacloud ./plugins/cmd/velero-plugin-for-alibabacloud
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/alibabacloud-emulator ./e2e/emulator/cmd/alibabacloud-emulator
 
+.PHONY: components
+components: $(HARNESS) ## Build etcd, kube-apiserver, kube-controller-manager, kubectl, velero, plugin and emulator into .cache.
+	$(HARNESS) build
+
+.PHONY: $(HARNESS)
+$(HARNESS):
+	@$(GO) build -o $(HARNESS) ./e2e/cmd/harness
+
 ##@ Quality
 
 .PHONY: test
-test: deps lint unit fuzz-smoke ## The whole suite: lint, unit + integration + contract tests, fuzz smoke.
+test: deps lint unit e2e fuzz-smoke ## The whole suite: lint, unit, integration, contract, end-to-end, fuzz smoke.
+
+.PHONY: e2e
+e2e: components ## End-to-end tests: two local clusters, velero server, the plugin and the emulator.
+	$(GO) test -tags=e2e -count=1 -timeout=$(E2E_TIMEOUT) -v ./e2e/suite/...
 
 .PHONY: unit
 unit: ## Unit, integration (real SDK against the emulator) and contract (Velero gRPC) tests.
@@ -69,9 +90,11 @@ lint: ## gofmt and go vet (also with build tags).
 	$(GO) vet -tags=e2e ./...
 
 .PHONY: verify
-verify: ## Fail if go mod tidy or generated files would change the tree.
+verify: ## Fail if go mod tidy (here and in e2e/components) or generated files would change the tree.
 	$(GO) mod tidy
-	@git diff --exit-code -- go.mod go.sum || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; exit 1; }
+	cd e2e/components/kubernetes && GOWORK=off $(GO) mod tidy
+	cd e2e/components/velero && GOWORK=off $(GO) mod tidy
+	@git diff --exit-code -- go.mod go.sum e2e/components || { echo "go.mod/go.sum are not tidy: run 'make verify' and commit"; exit 1; }
 
 .PHONY: bench
 bench: ## Upload throughput vs raw HTTP PUT (LAN and emulated WAN) and plugin peak memory.
@@ -80,9 +103,18 @@ bench: ## Upload throughput vs raw HTTP PUT (LAN and emulated WAN) and plugin pe
 ##@ Run
 
 .PHONY: demo
-demo: ## The main job (see README): backup and restore on the emulator.
-	$(GO) run ./e2e/cmd/demo
+demo: $(HARNESS) ## The main job: back up an application in cluster A, restore it in cluster B (local, emulated cloud).
+	$(HARNESS) demo
+
+.PHONY: up
+up: $(HARNESS) ## Start the emulator and two clusters with Velero and the plugin, for trying commands by hand.
+	$(HARNESS) up
 
 .PHONY: clean
-clean: ## Remove build outputs.
+clean: ## Remove build outputs (keeps the caches in .cache).
 	rm -rf $(OUTPUT)
+
+.PHONY: clean-cache
+clean-cache: ## Remove .cache: Go module and build caches, component binaries, kept run logs.
+	chmod -R u+w .cache 2>/dev/null || true
+	rm -rf .cache

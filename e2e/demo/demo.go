@@ -1,0 +1,251 @@
+// Package demo is the main job, end to end: back up an application in cluster A to an OSS vault, let
+// cluster B find the backup through the vault alone, restore it there, and check the result. `make demo`
+// runs it for people, and the e2e suite runs it so it cannot rot.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/harness"
+)
+
+const (
+	vaultBucket = "cnfs-oss-demo"
+	vaultPrefix = "ack-demo"
+	backupName  = "shop-migration"
+	appNS       = "shop"
+	credsSecret = "alibabacloud-credentials"
+)
+
+// Run runs the demo and prints its progress and report to out. Everything it starts is stopped before
+// it returns, also when ctx is cancelled (Ctrl-C); a failed run keeps its logs and says where.
+func Run(ctx context.Context, layout harness.Layout, out io.Writer) (err error) {
+	d := &demo{out: out, layout: layout, started: time.Now()}
+	var bins harness.Binaries
+	if err := d.step("build the components (incremental)", func() error {
+		bins, err = layout.Build(ctx, out)
+		return err
+	}); err != nil {
+		return err
+	}
+	if d.session, err = layout.NewSession(bins, "demo"); err != nil {
+		return err
+	}
+	defer func() {
+		failed := err != nil
+		if closeErr := d.session.Close(failed); closeErr != nil {
+			err = errors.Join(err, closeErr)
+		}
+		if failed {
+			fmt.Fprintf(out, "\nlogs of every component are kept in %s\n", d.session.Dir)
+		}
+	}()
+	for _, s := range []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"start the emulated Alibaba Cloud (OSS)", d.startCloud},
+		{"start cluster A (etcd, kube-apiserver, kube-controller-manager)", d.startClusterA},
+		{"deploy the demo application from examples/demo-app", d.deployApp},
+		{"start velero server in cluster A with the plugin", func(ctx context.Context) error { return d.a.StartVelero(ctx) }},
+		{"cluster A: create the backup location on the vault", d.createLocationA},
+		{"cluster A: back up namespace " + appNS, d.backup},
+		{"start cluster B", d.startClusterB},
+		{"cluster B: install Velero with a read-only location on the same vault", d.installB},
+		{"cluster B: wait for the backup to sync from the vault", d.waitForSync},
+		{"cluster B: restore the backup", d.restore},
+		{"cluster B: check the restored application against cluster A", d.check},
+		{"check the processes' listeners (loopback only)", d.checkListeners},
+	} {
+		if err := d.step(s.name, func() error { return s.fn(ctx) }); err != nil {
+			return err
+		}
+	}
+	return d.report(ctx)
+}
+
+type stepTime struct {
+	name string
+	took time.Duration
+}
+
+type demo struct {
+	out     io.Writer
+	layout  harness.Layout
+	session *harness.Session
+	cloud   *harness.Cloud
+	a, b    *harness.Cluster
+	started time.Time
+	steps   []stepTime
+	result  result
+}
+
+func (d *demo) step(name string, fn func() error) error {
+	fmt.Fprintf(d.out, "\n==> %s\n", name)
+	start := time.Now()
+	err := fn()
+	d.steps = append(d.steps, stepTime{name, time.Since(start)})
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	fmt.Fprintf(d.out, "    done in %s\n", time.Since(start).Round(10*time.Millisecond))
+	return nil
+}
+
+func (d *demo) startCloud(ctx context.Context) (err error) {
+	d.cloud, err = d.session.StartCloud(ctx, vaultBucket)
+	if err == nil {
+		fmt.Fprintf(d.out, "    OSS endpoint %s (region %s), bucket %s\n", d.cloud.Endpoint, d.cloud.Region, vaultBucket)
+	}
+	return err
+}
+
+func (d *demo) startClusterA(ctx context.Context) (err error) {
+	if d.a, err = d.session.StartCluster(ctx, "a"); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "    API server %s\n", d.a.Server)
+	return d.a.InstallVelero(ctx)
+}
+
+func (d *demo) startClusterB(ctx context.Context) (err error) {
+	if d.b, err = d.session.StartCluster(ctx, "b"); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "    API server %s\n", d.b.Server)
+	return d.b.InstallVelero(ctx)
+}
+
+// installB creates the location before the server starts, as `velero install --bucket ...` does.
+func (d *demo) installB(ctx context.Context) error {
+	if err := d.createLocation(ctx, d.b, "ReadOnly"); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "    velero server starts in cluster B\n")
+	if err := d.b.StartVelero(ctx); err != nil {
+		return err
+	}
+	return d.b.WaitForLocation(ctx, "default", 60*time.Second)
+}
+
+// deployApp applies the example application. It runs before Velero starts because Velero reads the
+// API's resource types once at start-up (then every 5 minutes), and the app brings its own CRD.
+func (d *demo) deployApp(ctx context.Context) error {
+	dir := filepath.Join(d.layout.Repo, "examples", "demo-app")
+	if err := d.kubectl(ctx, d.a, "apply", "-f", filepath.Join(dir, "crd.yaml")); err != nil {
+		return err
+	}
+	if err := d.kubectl(ctx, d.a, "wait", "--for=condition=Established", "--timeout=60s", "crd/promotions.shop.example.com"); err != nil {
+		return err
+	}
+	if err := d.kubectl(ctx, d.a, "apply", "-f", filepath.Join(dir, "app.yaml")); err != nil {
+		return err
+	}
+	// The controllers make the ReplicaSet, the pods and the StatefulSet's claim; back up once they exist.
+	return d.kubectl(ctx, d.a, "-n", appNS, "wait", "--for=jsonpath={.status.phase}=Pending", "--timeout=60s", "pvc/data-db-0")
+}
+
+func (d *demo) createLocationA(ctx context.Context) error {
+	if err := d.createLocation(ctx, d.a, "ReadWrite"); err != nil {
+		return err
+	}
+	return d.a.WaitForLocation(ctx, "default", 60*time.Second)
+}
+
+func (d *demo) createLocation(ctx context.Context, c *harness.Cluster, mode string) error {
+	if err := d.kubectl(ctx, c, "-n", harness.VeleroNamespace, "create", "secret", "generic", credsSecret,
+		"--from-file=cloud="+d.cloud.SecretFile); err != nil {
+		return err
+	}
+	return d.velero(ctx, c, "backup-location", "create", "default", "--provider", "alibabacloud",
+		"--bucket", vaultBucket, "--prefix", vaultPrefix,
+		"--config", "region="+d.cloud.Region+",endpoint="+d.cloud.Endpoint,
+		"--credential", credsSecret+"=cloud", "--access-mode", mode, "--default")
+}
+
+func (d *demo) backup(ctx context.Context) error {
+	if err := d.velero(ctx, d.a, "backup", "create", backupName, "--include-namespaces", appNS, "--wait"); err != nil {
+		return err
+	}
+	b, err := d.a.Backup(ctx, backupName)
+	if err != nil {
+		return err
+	}
+	if err := harness.BackupCompleted(b); err != nil {
+		return err
+	}
+	d.result.backup = b
+	return nil
+}
+
+// waitForSync restarts B's server first: Velero syncs backups from available locations when it starts
+// and then once a minute, and at its first start the new location was not validated yet. A user would
+// wait up to a minute instead (or restart the velero pod).
+func (d *demo) waitForSync(ctx context.Context) error {
+	fmt.Fprintf(d.out, "    velero server restarts in cluster B, to sync now rather than at its next one-minute tick\n")
+	if err := d.b.RestartVelero(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "    $ velero backup get %s   # in cluster b, until the backup sync finds it\n", backupName)
+	b, err := d.b.WaitForBackup(ctx, backupName, 60*time.Second)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "    found %s (%s), created in cluster A at %s\n", b.Name, b.Status.Phase, b.Status.StartTimestamp.Format(time.RFC3339))
+	return nil
+}
+
+func (d *demo) restore(ctx context.Context) error {
+	if err := d.velero(ctx, d.b, "restore", "create", backupName, "--from-backup", backupName, "--wait"); err != nil {
+		return err
+	}
+	r, err := d.b.Restore(ctx, backupName)
+	if err != nil {
+		return err
+	}
+	if err := harness.RestoreCompleted(r); err != nil {
+		return err
+	}
+	d.result.restore = r
+	return nil
+}
+
+func (d *demo) checkListeners(context.Context) error {
+	ls, err := d.session.Listeners()
+	d.result.listeners = len(ls)
+	if err == nil {
+		fmt.Fprintf(d.out, "    %d listening sockets, every one on 127.0.0.1\n", len(ls))
+	}
+	return err
+}
+
+// kubectl and velero print the command as a user would type it in that cluster, then run it.
+func (d *demo) kubectl(ctx context.Context, c *harness.Cluster, args ...string) error {
+	fmt.Fprintf(d.out, "    $ kubectl %s   # in cluster %s\n", shellJoin(args), c.Name)
+	_, err := c.Kubectl(ctx, nil, args...)
+	return err
+}
+
+func (d *demo) velero(ctx context.Context, c *harness.Cluster, args ...string) error {
+	fmt.Fprintf(d.out, "    $ velero %s   # in cluster %s\n", shellJoin(args), c.Name)
+	_, err := c.Velero(ctx, args...)
+	return err
+}
+
+// shellJoin quotes arguments that a shell would split.
+func shellJoin(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\"'$`\\|&;<>(){}*?[]#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		quoted[i] = a
+	}
+	return strings.Join(quoted, " ")
+}

@@ -1,0 +1,66 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+)
+
+func (d *demo) report(ctx context.Context) error {
+	objects, err := d.cloud.Objects(ctx, vaultBucket, vaultPrefix+"/")
+	if err != nil {
+		return err
+	}
+	b, r := d.result.backup, d.result.restore
+	w := d.out
+	fmt.Fprintf(w, "\nREPORT\n")
+	fmt.Fprintf(w, "  backed up in cluster A:  backup %s, %s, %d items", b.Name, b.Status.Phase, itemsBackedUp(b.Status.Progress))
+	fmt.Fprintf(w, " (Velero %s, Kubernetes %s)\n", d.session.Bins.VeleroVersion, d.session.Bins.KubernetesVersion)
+	fmt.Fprintf(w, "  restored in cluster B:   restore %s, %s, %d items, %d warnings (`velero restore describe %s`)\n",
+		r.Name, r.Status.Phase, itemsRestored(r), r.Status.Warnings, r.Name)
+	fmt.Fprintf(w, "  identical after the move: %s\n", strings.Join(d.result.checked, ", "))
+	var total int64
+	for _, o := range objects {
+		total += o.Size
+	}
+	fmt.Fprintf(w, "  where the bytes are:     %d objects, %s, in bucket %s of the emulated OSS (%s):\n",
+		len(objects), size(total), vaultBucket, d.cloud.Endpoint)
+	for _, o := range objects {
+		fmt.Fprintf(w, "    %-72s %9s\n", o.Key, size(o.Size))
+	}
+	fmt.Fprintf(w, "  steps:\n")
+	for _, s := range d.steps {
+		fmt.Fprintf(w, "    %-72s %8s\n", s.name, s.took.Round(10*time.Millisecond))
+	}
+	fmt.Fprintf(w, "  total %s; %d listening sockets, all on 127.0.0.1; every process is stopped on exit\n",
+		time.Since(d.started).Round(100*time.Millisecond), d.result.listeners)
+	fmt.Fprintf(w, "DEMO OK\n")
+	return nil
+}
+
+func itemsBackedUp(p *velerov1.BackupProgress) int {
+	if p == nil {
+		return 0
+	}
+	return p.ItemsBackedUp
+}
+
+func itemsRestored(r *velerov1.Restore) int {
+	if r.Status.Progress == nil {
+		return 0
+	}
+	return r.Status.Progress.ItemsRestored
+}
+
+func size(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

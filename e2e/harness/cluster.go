@@ -1,0 +1,231 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Cluster is one local control plane: etcd, kube-apiserver and kube-controller-manager. There is no
+// scheduler and no kubelet: pods stay Pending, which Velero backs up and restores like any object.
+type Cluster struct {
+	Name       string
+	Dir        string
+	Kubeconfig string
+	Server     string
+	// Client reads and writes the cluster's objects, Velero's included.
+	Client client.Client
+
+	session *Session
+	pki     clusterPKI
+	etcdURL string
+	env     []string
+	etcd    *Process
+	api     *Process
+	kcm     *Process
+	velero  *veleroServer
+}
+
+// StartCluster starts a control plane named name and waits until it serves and its controllers run.
+func (s *Session) StartCluster(ctx context.Context, name string) (*Cluster, error) {
+	dir := filepath.Join(s.Dir, name)
+	c := &Cluster{Name: name, Dir: dir, Kubeconfig: filepath.Join(dir, "kubeconfig"), session: s}
+	for _, sub := range []string{"home", "tmp", "logs", "flexvolume"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	// HOME and TMPDIR keep kubectl's cache, velero's client config, velero server's credential files
+	// and go-plugin's sockets inside the session, and apart from the other cluster's.
+	c.env = append(os.Environ(), "HOME="+filepath.Join(dir, "home"), "TMPDIR="+filepath.Join(dir, "tmp"),
+		"KUBECONFIG="+c.Kubeconfig)
+	var err error
+	if c.pki, err = newClusterPKI(filepath.Join(dir, "pki")); err != nil {
+		return nil, err
+	}
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{{"etcd", c.startEtcd}, {"kube-apiserver", c.startAPIServer}, {"kube-controller-manager", c.startControllerManager}}
+	for _, st := range steps {
+		if err := st.fn(ctx); err != nil {
+			return c, fmt.Errorf("cluster %s: start %s: %w", name, st.name, err)
+		}
+	}
+	return c, nil
+}
+
+func (c *Cluster) logPath(component string) string {
+	return filepath.Join(c.Dir, "logs", component+".log")
+}
+
+func (c *Cluster) startEtcd(ctx context.Context) error {
+	ports, err := freePorts(2)
+	if err != nil {
+		return err
+	}
+	client, peer := "http://"+loopback(ports[0]), "http://"+loopback(ports[1])
+	c.etcd, err = c.session.Procs.Start(c.Name+"/etcd", c.logPath("etcd"), c.env, c.session.Bins.Etcd,
+		"--name="+c.Name, "--data-dir="+filepath.Join(c.Dir, "etcd"),
+		"--listen-client-urls="+client, "--advertise-client-urls="+client,
+		"--listen-peer-urls="+peer, "--initial-advertise-peer-urls="+peer,
+		"--initial-cluster="+c.Name+"="+peer,
+		// A throwaway cluster needs no durability, and fsync dominates etcd's latency on shared disks.
+		"--unsafe-no-fsync", "--log-level=warn")
+	if err != nil {
+		return err
+	}
+	c.etcdURL = client
+	return waitFor(ctx, 30*time.Second, "etcd health", c.etcd, func(ctx context.Context) error {
+		return httpOK(ctx, http.DefaultClient, client+"/health", "")
+	})
+}
+
+func (c *Cluster) startAPIServer(ctx context.Context) error {
+	ports, err := freePorts(1)
+	if err != nil {
+		return err
+	}
+	c.Server = "https://" + loopback(ports[0])
+	c.api, err = c.session.Procs.Start(c.Name+"/kube-apiserver", c.logPath("kube-apiserver"), c.env, c.session.Bins.KubeAPIServer,
+		"--etcd-servers="+c.etcdURL,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(ports[0]),
+		// The default reconciler refuses a loopback advertise address for the "kubernetes" Service.
+		"--endpoint-reconciler-type=none",
+		"--cert-dir="+c.pki.certDir(), "--token-auth-file="+c.pki.tokens(), "--authorization-mode=RBAC",
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file="+c.pki.saPub(), "--service-account-signing-key-file="+c.pki.saKey(),
+		"--service-cluster-ip-range=10.96.0.0/24", "--allow-privileged=true", "--v=1")
+	if err != nil {
+		return err
+	}
+	if err := writeKubeconfig(c.Kubeconfig, c.Name, c.Server, c.pki.servingCA(), c.pki.adminToken); err != nil {
+		return err
+	}
+	return waitFor(ctx, 90*time.Second, "kube-apiserver /readyz", c.api, func(ctx context.Context) error {
+		cfg, err := c.restConfig()
+		if err != nil {
+			return err
+		}
+		hc, err := rest.HTTPClientFor(cfg)
+		if err != nil {
+			return err // the serving certificate is not written yet
+		}
+		if err := httpOK(ctx, hc, c.Server+"/readyz", c.pki.adminToken); err != nil {
+			return err
+		}
+		c.Client, err = client.New(cfg, client.Options{Scheme: Scheme()})
+		return err
+	})
+}
+
+func (c *Cluster) startControllerManager(ctx context.Context) error {
+	var err error
+	c.kcm, err = c.session.Procs.Start(c.Name+"/kube-controller-manager", c.logPath("kube-controller-manager"), c.env,
+		c.session.Bins.KubeControllerManager,
+		"--kubeconfig="+c.Kubeconfig, "--bind-address=127.0.0.1",
+		"--secure-port=0", // nothing here needs its health or metrics endpoint
+		"--leader-elect=false", "--use-service-account-credentials=false",
+		"--flex-volume-plugin-dir="+filepath.Join(c.Dir, "flexvolume"),
+		"--service-account-private-key-file="+c.pki.saKey(), "--root-ca-file="+c.pki.servingCA(), "--v=1")
+	if err != nil {
+		return err
+	}
+	// The default ServiceAccount appears once the controllers run; pods cannot be created before it.
+	return waitFor(ctx, 60*time.Second, "the default ServiceAccount", c.kcm, func(ctx context.Context) error {
+		return c.Client.Get(ctx, types.NamespacedName{Namespace: "default", Name: "default"}, &corev1.ServiceAccount{})
+	})
+}
+
+func (c *Cluster) restConfig() (*rest.Config, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags("", c.Kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = 100, 200
+	return cfg, nil
+}
+
+// Scheme knows the core Kubernetes types, CRDs and Velero's API.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextv1.AddToScheme, velerov1.AddToScheme} {
+		if err := add(s); err != nil {
+			panic(err)
+		}
+	}
+	return s
+}
+
+// Kubectl runs kubectl against the cluster; stdin may be nil.
+func (c *Cluster) Kubectl(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
+	return c.run(ctx, stdin, c.session.Bins.Kubectl, append([]string{"--kubeconfig=" + c.Kubeconfig}, args...)...)
+}
+
+// Velero runs the velero CLI against the cluster's Velero namespace, as a user would.
+func (c *Cluster) Velero(ctx context.Context, args ...string) (string, error) {
+	return c.run(ctx, nil, c.session.Bins.Velero, append([]string{"--kubeconfig=" + c.Kubeconfig, "--namespace=" + VeleroNamespace}, args...)...)
+}
+
+func (c *Cluster) run(ctx context.Context, stdin io.Reader, bin string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = c.env
+	cmd.Stdin = stdin
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if err != nil {
+		return out.String(), fmt.Errorf("%s %s: %w\n%s", filepath.Base(bin), strings.Join(args[1:], " "), err, out.String())
+	}
+	return out.String(), nil
+}
+
+// Stop stops the cluster's processes, Velero first.
+func (c *Cluster) Stop() {
+	if c.velero != nil {
+		c.velero.proc.Stop()
+	}
+	for _, p := range []*Process{c.kcm, c.api, c.etcd} {
+		if p != nil {
+			p.Stop()
+		}
+	}
+}
+
+func httpOK(ctx context.Context, hc *http.Client, url, token string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s: %s", url, resp.Status, bytes.TrimSpace(body))
+	}
+	return nil
+}

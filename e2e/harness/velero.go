@@ -1,0 +1,131 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// VeleroNamespace is where Velero's objects live in every harness cluster.
+const VeleroNamespace = "velero"
+
+// veleroPeriod is how often the server syncs backups from the vault, validates locations and collects
+// expired backups: seconds instead of Velero's minutes and hours, so tests see the effects quickly.
+const veleroPeriod = 5 * time.Second
+
+// veleroPlaceholder stands in for the Deployment `velero install` creates: the built-in pod-volume
+// restore action reads its image when it starts, and restores of pods fail without it.
+const veleroPlaceholder = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: velero
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: velero
+  namespace: velero
+  labels: {component: velero}
+spec:
+  replicas: 0
+  selector:
+    matchLabels: {deploy: velero}
+  template:
+    metadata:
+      labels: {deploy: velero, component: velero}
+    spec:
+      containers:
+      - name: velero
+        image: velero/velero:%s
+`
+
+type veleroServer struct {
+	proc *Process
+}
+
+// InstallVelero installs Velero's CRDs, namespace and placeholder Deployment. The server itself runs
+// here as a local process (StartVelero), not as the Deployment's pod.
+func (c *Cluster) InstallVelero(ctx context.Context) error {
+	crds, err := c.Velero(ctx, "install", "--crds-only", "--dry-run", "--output=yaml")
+	if err != nil {
+		return err
+	}
+	if _, err := c.Kubectl(ctx, strings.NewReader(crds), "apply", "--server-side", "-f", "-"); err != nil {
+		return err
+	}
+	if _, err := c.Kubectl(ctx, nil, "wait", "--for=condition=Established", "--timeout=60s", "crd", "-l", "component=velero"); err != nil {
+		return err
+	}
+	manifest := fmt.Sprintf(veleroPlaceholder, c.session.Bins.VeleroVersion)
+	_, err = c.Kubectl(ctx, strings.NewReader(manifest), "apply", "-f", "-")
+	return err
+}
+
+// StartVelero starts `velero server` with our plugin and waits until its controllers answer. Velero
+// reads API discovery at start-up (and then every 5 minutes): start it after installing CRDs whose
+// objects a backup must contain, or restart it.
+func (c *Cluster) StartVelero(ctx context.Context) error {
+	ports, err := freePorts(1)
+	if err != nil {
+		return err
+	}
+	period := veleroPeriod.String()
+	proc, err := c.session.Procs.Start(c.Name+"/velero-server", c.logPath("velero-server"), c.env, c.session.Bins.Velero,
+		"server", "--kubeconfig="+c.Kubeconfig, "--namespace="+VeleroNamespace, "--plugin-dir="+c.session.Bins.PluginDir,
+		"--metrics-address="+loopback(ports[0]), "--profiler-address=",
+		"--backup-sync-period="+period, "--store-validation-frequency="+period,
+		"--garbage-collection-frequency="+period, "--log-level=debug")
+	if err != nil {
+		return err
+	}
+	c.velero = &veleroServer{proc: proc}
+	// `velero version` asks the server through a ServerStatusRequest, which only running controllers answer.
+	return waitFor(ctx, 90*time.Second, "velero server", proc, func(ctx context.Context) error {
+		out, err := c.Velero(ctx, "version", "--timeout=5s")
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(out, "Server:") || strings.Contains(out, "<error getting server version") {
+			return fmt.Errorf("server not answering yet: %s", out)
+		}
+		return nil
+	})
+}
+
+// RestartVelero stops and starts `velero server`, for example to pick up new CRDs at once.
+func (c *Cluster) RestartVelero(ctx context.Context) error {
+	if c.velero != nil {
+		c.velero.proc.Stop()
+	}
+	return c.StartVelero(ctx)
+}
+
+// VeleroServer is the running `velero server` process.
+func (c *Cluster) VeleroServer() *Process {
+	if c.velero == nil {
+		return nil
+	}
+	return c.velero.proc
+}
+
+// PluginPIDs returns the running processes of our plugin binary that this cluster's Velero started.
+func (c *Cluster) PluginPIDs() []int {
+	if c.velero == nil {
+		return nil
+	}
+	var pids []int
+	for _, p := range procTable() {
+		if p.ppid != c.velero.proc.PID() || p.state == 'Z' {
+			continue
+		}
+		exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(p.pid), "exe"))
+		if err == nil && filepath.Dir(exe) == c.session.Bins.PluginDir {
+			pids = append(pids, p.pid)
+		}
+	}
+	return pids
+}
