@@ -1,0 +1,138 @@
+package oss_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// ramPolicyFile is the least-privilege policy users attach to the RAM user or role the plugin runs as.
+const ramPolicyFile = "../../../examples/velero-install/ram-policy-oss.json"
+
+// sdkRequests maps each SDK method this package calls (on c.sdk or c.uploader) to the OSS requests it
+// sends and the RAM action that authorises each. Read from the code, not from the documentation of
+// every method the SDK has; the RAM names are those of the OSS API reference.
+var sdkRequests = map[string][]struct{ request, action string }{
+	// upload.go putSingle: bodies up to one part.
+	"PutObject": {{"PutObject", "oss:PutObject"}},
+	// upload.go putMultipart: the multipart requests are all authorised by oss:PutObject. With
+	// LeavePartsOnError the uploader never aborts or lists parts itself, and with a reader (not a
+	// file with a checkpoint) it never resumes, so no oss:ListParts.
+	"UploadFrom": {
+		{"PutObject", "oss:PutObject"}, // a body shorter than a part, after our look-ahead
+		{"InitiateMultipartUpload", "oss:PutObject"},
+		{"UploadPart", "oss:PutObject"},
+		{"CompleteMultipartUpload", "oss:PutObject"},
+	},
+	// upload.go abort: our own clean-up of a failed multipart upload.
+	"AbortMultipartUpload": {{"AbortMultipartUpload", "oss:AbortMultipartUpload"}},
+	// download.go GetObject.
+	"GetObject": {{"GetObject", "oss:GetObject"}},
+	// client.go ObjectExists: the SDK sends HEAD ?objectMeta (GetObjectMeta).
+	"IsObjectExist": {{"GetObjectMeta", "oss:GetObject"}},
+	// client.go SignedURL presigns a GetObjectRequest locally; OSS authorises the later GET as the
+	// signer, so the signer needs oss:GetObject.
+	"Presign": {{"GetObject (presigned URL)", "oss:GetObject"}},
+	// list.go eachPage: ListObjectsV2 (GetBucketV2), bucket-level.
+	"NewListObjectsV2Paginator": {{"ListObjectsV2", "oss:ListObjects"}},
+	// client.go DeleteObject.
+	"DeleteObject": {{"DeleteObject", "oss:DeleteObject"}},
+}
+
+// TestRAMPolicyCoversExactlyTheSDKCalls fails when the package calls an SDK method not listed above,
+// stops calling one, or when the example policy grants more or less than the listed actions.
+func TestRAMPolicyCoversExactlyTheSDKCalls(t *testing.T) {
+	t.Run("every SDK method called is listed", func(t *testing.T) {
+		listed := make([]string, 0, len(sdkRequests))
+		for m := range sdkRequests {
+			listed = append(listed, m)
+		}
+		sort.Strings(listed)
+		assert.Equal(t, listed, sdkMethodsCalled(t),
+			"update sdkRequests (and the policy) for the SDK methods pkg/cloud/oss calls")
+	})
+
+	t.Run("the policy grants exactly their actions", func(t *testing.T) {
+		data, err := os.ReadFile(ramPolicyFile)
+		require.NoError(t, err)
+		var policy struct {
+			Version   string
+			Statement []struct {
+				Effect   string
+				Action   []string
+				Resource []string
+			}
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		require.NoError(t, dec.Decode(&policy), "%s is not a RAM policy document", ramPolicyFile)
+
+		assert.Equal(t, "1", policy.Version)
+		require.Len(t, policy.Statement, 1)
+		st := policy.Statement[0]
+		assert.Equal(t, "Allow", st.Effect)
+		assert.Equal(t, []string{"acs:oss:*:*:cnfs-oss*", "acs:oss:*:*:cnfs-oss*/*"}, st.Resource,
+			"the bucket (for listing) and its objects, for buckets named by the cnfs-oss-* convention")
+
+		want := map[string]bool{}
+		for _, reqs := range sdkRequests {
+			for _, r := range reqs {
+				want[r.action] = true
+			}
+		}
+		got := map[string]bool{}
+		for _, a := range st.Action {
+			assert.False(t, got[a], "action %s is listed twice", a)
+			got[a] = true
+		}
+		assert.Equal(t, want, got)
+	})
+}
+
+// sdkMethodsCalled returns the sorted names of the methods the package's non-test code calls on the
+// fields c.sdk and c.uploader, where every OSS request starts.
+func sdkMethodsCalled(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			method, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if field, ok := method.X.(*ast.SelectorExpr); ok && (field.Sel.Name == "sdk" || field.Sel.Name == "uploader") {
+				seen[method.Sel.Name] = true
+			}
+			return true
+		})
+	}
+	out := make([]string, 0, len(seen))
+	for m := range seen {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	require.NotEmpty(t, out, "found no SDK calls: has the client's sdk field been renamed?")
+	return out
+}
