@@ -22,6 +22,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/pluginhost"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/procfs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 )
@@ -124,7 +125,7 @@ func newStore(b *testing.B, url, credsFile string) putter {
 func pluginPeak(b *testing.B) int64 {
 	pids := pluginhost.PluginPIDs()
 	require.Len(b, pids, 1, "one plugin process")
-	peak, err := pluginhost.PeakRSS(pids[0])
+	peak, err := procfs.PeakRSS(pids[0])
 	require.NoError(b, err)
 	return peak
 }

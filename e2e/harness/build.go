@@ -26,9 +26,11 @@ type buildStep struct {
 	pkgs    []string
 	out     string // -o: a file, or a directory ending in "/"
 	ldflags func(version string) string
+	// version receives the pinned module's version.
+	version *string
 }
 
-func (l Layout) buildSteps() []buildStep {
+func (l Layout) buildSteps(bins *Binaries) []buildStep {
 	k8sVersion := func(v string) string {
 		// Velero stamps the server's version on every backup, and kubectl picks its skew from it:
 		// without these the binaries report v0.0.0-master.
@@ -39,12 +41,12 @@ func (l Layout) buildSteps() []buildStep {
 	}
 	plain := func(string) string { return "-s -w" }
 	return []buildStep{
-		{what: "kube-apiserver, kube-controller-manager, kubectl", module: "k8s.io/kubernetes",
+		{what: "kube-apiserver, kube-controller-manager, kubectl", module: "k8s.io/kubernetes", version: &bins.KubernetesVersion,
 			dir: "e2e/components/kubernetes", out: l.BinDir() + "/", ldflags: k8sVersion,
 			pkgs: []string{"k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes/cmd/kube-controller-manager", "k8s.io/kubernetes/cmd/kubectl"}},
-		{what: "etcd", module: "go.etcd.io/etcd/server/v3", dir: "e2e/components/kubernetes",
+		{what: "etcd", module: "go.etcd.io/etcd/server/v3", version: &bins.EtcdVersion, dir: "e2e/components/kubernetes",
 			pkgs: []string{"go.etcd.io/etcd/server/v3"}, out: filepath.Join(l.BinDir(), "etcd"), ldflags: plain},
-		{what: "velero (CLI and server)", module: "github.com/vmware-tanzu/velero", dir: "e2e/components/velero",
+		{what: "velero (CLI and server)", module: "github.com/vmware-tanzu/velero", version: &bins.VeleroVersion, dir: "e2e/components/velero",
 			pkgs: []string{"."}, out: filepath.Join(l.BinDir(), "velero"), ldflags: func(v string) string {
 				return "-s -w -X github.com/vmware-tanzu/velero/pkg/buildinfo.Version=" + v
 			}},
@@ -68,20 +70,13 @@ func (l Layout) Build(ctx context.Context, out io.Writer) (Binaries, error) {
 			return bins, err
 		}
 	}
-	for _, s := range l.buildSteps() {
+	for _, s := range l.buildSteps(&bins) {
 		version := "this checkout"
 		if s.module != "" {
 			if version, err = l.moduleVersion(ctx, goBin, filepath.Join(l.Repo, s.dir), s.module); err != nil {
 				return bins, err
 			}
-			switch s.module {
-			case "k8s.io/kubernetes":
-				bins.KubernetesVersion = version
-			case "go.etcd.io/etcd/server/v3":
-				bins.EtcdVersion = version
-			case "github.com/vmware-tanzu/velero":
-				bins.VeleroVersion = version
-			}
+			*s.version = version
 		}
 		if err := l.runBuild(ctx, goBin, s, version, out); err != nil {
 			return bins, err

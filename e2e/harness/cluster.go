@@ -41,7 +41,7 @@ type Cluster struct {
 	etcd    *Process
 	api     *Process
 	kcm     *Process
-	velero  *veleroServer
+	velero  *Process
 }
 
 // StartCluster starts a control plane named name and waits until it serves and its controllers run.
@@ -177,23 +177,23 @@ func Scheme() *runtime.Scheme {
 
 // Kubectl runs kubectl against the cluster; stdin may be nil.
 func (c *Cluster) Kubectl(ctx context.Context, stdin io.Reader, args ...string) (string, error) {
-	return c.run(ctx, stdin, c.session.Bins.Kubectl, append([]string{"--kubeconfig=" + c.Kubeconfig}, args...)...)
+	return c.run(ctx, stdin, c.session.Bins.Kubectl, []string{"--kubeconfig=" + c.Kubeconfig}, args)
 }
 
 // Velero runs the velero CLI against the cluster's Velero namespace, as a user would.
 func (c *Cluster) Velero(ctx context.Context, args ...string) (string, error) {
-	return c.run(ctx, nil, c.session.Bins.Velero, append([]string{"--kubeconfig=" + c.Kubeconfig, "--namespace=" + VeleroNamespace}, args...)...)
+	return c.run(ctx, nil, c.session.Bins.Velero, []string{"--kubeconfig=" + c.Kubeconfig, "--namespace=" + VeleroNamespace}, args)
 }
 
-func (c *Cluster) run(ctx context.Context, stdin io.Reader, bin string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, bin, args...)
+// run runs a CLI with the cluster's global flags; errors quote the command as the user wrote it.
+func (c *Cluster) run(ctx context.Context, stdin io.Reader, bin string, global, args []string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, append(global, args...)...)
 	cmd.Env = c.env
 	cmd.Stdin = stdin
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if err != nil {
-		return out.String(), fmt.Errorf("%s %s: %w\n%s", filepath.Base(bin), strings.Join(args[1:], " "), err, out.String())
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("%s %s (cluster %s): %w\n%s", filepath.Base(bin), strings.Join(args, " "), c.Name, err, out.String())
 	}
 	return out.String(), nil
 }
@@ -201,7 +201,7 @@ func (c *Cluster) run(ctx context.Context, stdin io.Reader, bin string, args ...
 // Stop stops the cluster's processes, Velero first.
 func (c *Cluster) Stop() {
 	if c.velero != nil {
-		c.velero.proc.Stop()
+		c.velero.Stop()
 	}
 	for _, p := range []*Process{c.kcm, c.api, c.etcd} {
 		if p != nil {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/procfs"
 )
 
 // Listener is a listening socket (TCP) or bound socket (UDP) held by one of the harness's processes.
@@ -44,8 +46,8 @@ func Listeners(pids []int) ([]Listener, error) {
 		}
 	}
 	comm := map[int]string{}
-	for _, p := range procTable() {
-		comm[p.pid] = p.comm
+	for _, p := range procfs.List() {
+		comm[p.PID] = p.Comm
 	}
 	var out []Listener
 	for _, proto := range []string{"tcp", "tcp6", "udp", "udp6"} {

@@ -1,18 +1,18 @@
 package harness
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/procfs"
 )
 
 // defaultStopGrace is how long a process gets between SIGTERM and SIGKILL.
@@ -154,9 +154,9 @@ func (ps *Processes) Survivors() []string {
 	}
 	ps.mu.Unlock()
 	var out []string
-	for _, pr := range procTable() {
-		if name, ok := groups[pr.pgid]; ok && pr.state != 'Z' {
-			out = append(out, fmt.Sprintf("%s (pid %d, group of %s)", pr.comm, pr.pid, name))
+	for _, pr := range procfs.List() {
+		if name, ok := groups[pr.PGID]; ok && !pr.Zombie() {
+			out = append(out, fmt.Sprintf("%s (pid %d, group of %s)", pr.Comm, pr.PID, name))
 		}
 	}
 	return out
@@ -167,47 +167,12 @@ func (ps *Processes) PIDs() []int {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	var pids []int
-	for _, pr := range procTable() {
-		if _, ok := ps.pgids[pr.pgid]; ok && pr.state != 'Z' {
-			pids = append(pids, pr.pid)
+	for _, pr := range procfs.List() {
+		if _, ok := ps.pgids[pr.PGID]; ok && !pr.Zombie() {
+			pids = append(pids, pr.PID)
 		}
 	}
 	return pids
-}
-
-type procInfo struct {
-	pid, ppid, pgid int
-	state           byte
-	comm            string
-}
-
-// procTable reads /proc/*/stat.
-func procTable() []procInfo {
-	entries, _ := os.ReadDir("/proc")
-	var out []procInfo
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// "pid (comm) state ppid pgrp ..."; comm may hold spaces and parentheses, so split at the last ')'.
-		open, closing := bytes.IndexByte(stat, '('), bytes.LastIndexByte(stat, ')')
-		if open < 0 || closing < open {
-			continue
-		}
-		f := strings.Fields(string(stat[closing+1:]))
-		if len(f) < 3 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(f[1])
-		pgid, _ := strconv.Atoi(f[2])
-		out = append(out, procInfo{pid: pid, ppid: ppid, pgid: pgid, state: f[0][0], comm: string(stat[open+1 : closing])})
-	}
-	return out
 }
 
 // tail returns the last n lines of a file, for error messages that say why a component died.

@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/procfs"
 )
 
 // A component's children (velero server's plugins) must not outlive it: StopAll stops the whole group
@@ -39,9 +41,9 @@ func TestStopAllEndsChildrenToo(t *testing.T) {
 	require.NoError(t, ps.StopAll())
 	assert.GreaterOrEqual(t, time.Since(start), ps.StopGrace, "a process that ignores SIGTERM gets the grace period")
 	assert.Empty(t, ps.Survivors())
-	for _, pr := range procTable() {
-		if pr.pid == child {
-			assert.Equal(t, byte('Z'), pr.state, "the child is gone (or a zombie waiting for init to reap it)")
+	for _, pr := range procfs.List() {
+		if pr.PID == child {
+			assert.True(t, pr.Zombie(), "the child is gone (or a zombie waiting for init to reap it)")
 		}
 	}
 	assert.Contains(t, tail(p.LogPath, 5), "started")

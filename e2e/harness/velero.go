@@ -3,11 +3,11 @@ package harness
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/procfs"
 )
 
 // VeleroNamespace is where Velero's objects live in every harness cluster.
@@ -42,10 +42,6 @@ spec:
       - name: velero
         image: velero/velero:%s
 `
-
-type veleroServer struct {
-	proc *Process
-}
 
 // InstallVelero installs Velero's CRDs, namespace and placeholder Deployment. The server itself runs
 // here as a local process (StartVelero), not as the Deployment's pod.
@@ -82,7 +78,7 @@ func (c *Cluster) StartVelero(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.velero = &veleroServer{proc: proc}
+	c.velero = proc
 	// `velero version` asks the server through a ServerStatusRequest, which only running controllers answer.
 	return waitFor(ctx, 90*time.Second, "velero server", proc, func(ctx context.Context) error {
 		out, err := c.Velero(ctx, "version", "--timeout=5s")
@@ -99,18 +95,13 @@ func (c *Cluster) StartVelero(ctx context.Context) error {
 // RestartVelero stops and starts `velero server`, for example to pick up new CRDs at once.
 func (c *Cluster) RestartVelero(ctx context.Context) error {
 	if c.velero != nil {
-		c.velero.proc.Stop()
+		c.velero.Stop()
 	}
 	return c.StartVelero(ctx)
 }
 
 // VeleroServer is the running `velero server` process.
-func (c *Cluster) VeleroServer() *Process {
-	if c.velero == nil {
-		return nil
-	}
-	return c.velero.proc
-}
+func (c *Cluster) VeleroServer() *Process { return c.velero }
 
 // PluginPIDs returns the running processes of our plugin binary that this cluster's Velero started.
 func (c *Cluster) PluginPIDs() []int {
@@ -118,13 +109,9 @@ func (c *Cluster) PluginPIDs() []int {
 		return nil
 	}
 	var pids []int
-	for _, p := range procTable() {
-		if p.ppid != c.velero.proc.PID() || p.state == 'Z' {
-			continue
-		}
-		exe, err := os.Readlink(filepath.Join("/proc", strconv.Itoa(p.pid), "exe"))
-		if err == nil && filepath.Dir(exe) == c.session.Bins.PluginDir {
-			pids = append(pids, p.pid)
+	for _, p := range procfs.List() {
+		if p.PPID == c.velero.PID() && !p.Zombie() && filepath.Dir(procfs.Exe(p.PID)) == c.session.Bins.PluginDir {
+			pids = append(pids, p.PID)
 		}
 	}
 	return pids

@@ -10,8 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 
@@ -19,6 +17,8 @@ import (
 	"github.com/vmware-tanzu/velero/pkg/plugin/clientmgmt"
 	"github.com/vmware-tanzu/velero/pkg/plugin/clientmgmt/process"
 	"github.com/vmware-tanzu/velero/pkg/plugin/framework"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/procfs"
 )
 
 // BinaryName is the plugin binary's file name, as `velero install --plugins` copies it.
@@ -95,46 +95,11 @@ func NewManager(tb testing.TB, log *logrus.Logger) clientmgmt.Manager {
 
 // PluginPIDs returns the process IDs of running children of this process that run the plugin binary.
 func PluginPIDs() []int {
-	entries, _ := os.ReadDir("/proc")
-	self := strconv.Itoa(os.Getpid())
 	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so split after ')'.
-		rest := string(stat[bytes.LastIndexByte(stat, ')')+1:])
-		fields := strings.Fields(rest)
-		if len(fields) < 2 || fields[1] != self {
-			continue
-		}
-		exe, _ := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
-		if filepath.Base(exe) == BinaryName {
-			pids = append(pids, pid)
+	for _, p := range procfs.List() {
+		if p.PPID == os.Getpid() && !p.Zombie() && filepath.Base(procfs.Exe(p.PID)) == BinaryName {
+			pids = append(pids, p.PID)
 		}
 	}
 	return pids
-}
-
-// PeakRSS returns a process's peak resident memory (VmHWM) in bytes.
-func PeakRSS(pid int) (int64, error) {
-	status, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(status), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			if len(f) >= 2 {
-				kb, err := strconv.ParseInt(f[1], 10, 64)
-				return kb << 10, err
-			}
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM for pid %d", pid)
 }

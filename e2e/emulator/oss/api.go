@@ -116,17 +116,12 @@ func (s *Service) anyBucket(name string) (*bucket, error) {
 
 // ListKeys returns the keys under prefix, sorted.
 func (s *Service) ListKeys(bucketName, prefix string) ([]string, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	b, err := s.anyBucket(bucketName)
-	if err != nil {
-		return nil, err
-	}
+	objs, err := s.Objects(bucketName, prefix)
 	var out []string
-	for i := sort.SearchStrings(b.keys, prefix); i < len(b.keys) && strings.HasPrefix(b.keys[i], prefix); i++ {
-		out = append(out, b.keys[i])
+	for _, o := range objs {
+		out = append(out, o.Key)
 	}
-	return out, nil
+	return out, err
 }
 
 // Objects returns the metadata of the objects under prefix, sorted by key.
