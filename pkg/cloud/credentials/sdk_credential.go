@@ -6,17 +6,37 @@ import (
 	"github.com/aliyun/credentials-go/credentials"
 )
 
-// Credential returns p as a credentials-go Credential, for darabonba-openapi
-// clients (ECS, HBR): openapi.Config{Credential: p.Credential()}.
+// Source hands out current credentials: a *Provider, or fixed keys in tests.
+type Source interface {
+	Credentials(ctx context.Context) (Credentials, error)
+}
+
+// SDKCredential returns src as a credentials-go Credential, for darabonba-openapi
+// clients (ECS, HBR): openapi.Config{Credential: SDKCredential(src)}.
 //
-// It is a view of p rather than a credentials-go object of its own, so every
+// It is a view of src rather than a credentials-go object of its own, so every
 // client built from one Provider shares one cache, and concurrent requests are
 // safe (credentials-go's session providers are not). darabonba-openapi asks
 // for credentials without a context; refreshes are bounded by credentials-go's
 // own HTTP timeouts (a few seconds).
+func SDKCredential(src Source) credentials.Credential { return sdkCredential{src} }
+
+// Credential is SDKCredential(p).
 func (p *Provider) Credential() credentials.Credential { return sdkCredential{p} }
 
-type sdkCredential struct{ p *Provider }
+type sdkCredential struct{ p Source }
+
+// typeOf is the credentials-go type name of the source: a Provider knows it; otherwise static keys
+// are sts when they carry a token.
+func (c sdkCredential) typeOf(creds Credentials) string {
+	if p, ok := c.p.(*Provider); ok {
+		return p.sdkType
+	}
+	if creds.SecurityToken != "" {
+		return "sts"
+	}
+	return "access_key"
+}
 
 var _ credentials.Credential = sdkCredential{}
 
@@ -26,7 +46,7 @@ func (c sdkCredential) GetCredential() (*credentials.CredentialModel, error) {
 	if err != nil {
 		return nil, err
 	}
-	sdkType := c.p.sdkType
+	sdkType := c.typeOf(creds)
 	return &credentials.CredentialModel{
 		AccessKeyId:     &creds.AccessKeyID,
 		AccessKeySecret: &creds.AccessKeySecret,
@@ -71,9 +91,16 @@ func (c sdkCredential) GetBearerToken() *string {
 
 // GetType is the credentials-go type name matching the source.
 func (c sdkCredential) GetType() *string {
-	sdkType := c.p.sdkType
+	creds, _ := c.p.Credentials(context.Background())
+	sdkType := c.typeOf(creds)
 	return &sdkType
 }
 
-// String keeps %v of the adapter (and of an openapi.Config holding it) safe.
-func (c sdkCredential) String() string { return c.p.String() }
+// String keeps %v of the adapter (and of an openapi.Config holding it) safe: a Provider redacts itself,
+// and other sources are not printed at all.
+func (c sdkCredential) String() string {
+	if p, ok := c.p.(*Provider); ok {
+		return p.String()
+	}
+	return "credentials.Source"
+}
