@@ -15,6 +15,8 @@ LDFLAGS      := -s -w -X $(MODULE)/pkg/buildinfo.Version=$(VERSION)
 FUZZTIME     ?= 10s
 FUZZ_TARGETS := \
 	./plugins/objectstore:FuzzParseConfig \
+	./plugins/volumesnapshotter:FuzzParseConfig \
+	./plugins/volumesnapshotter:FuzzSetDisk \
 	./pkg/cloud/credentials:FuzzParseFile
 BENCH_FLAGS  ?= -benchtime=1x -count=1
 HARNESS      := .cache/bin/harness

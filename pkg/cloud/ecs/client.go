@@ -16,6 +16,7 @@ import (
 	"github.com/alibabacloud-go/tea/tea"
 	"k8s.io/utils/clock"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
 )
 
@@ -116,12 +117,34 @@ func (c *client) sdk(region string) (*ecssdk.Client, error) {
 }
 
 // call runs one request: after any throttling backoff in force, bounded by the context's deadline
-// (the v4 SDK takes no context), and retried while ECS throttles.
+// (the v4 SDK takes no context), retried while ECS throttles, and retried a few times when the answer
+// was lost (5xx, network). That is safe because every call here is idempotent: reads, deletes whose
+// repeat finds nothing, and creations that carry a ClientToken, with which ECS returns the resource
+// of the first attempt instead of making a second one.
 func (c *client) call(ctx context.Context, op, region, resource string, fn func(*ecssdk.Client, *util.RuntimeOptions) error) error {
 	sdk, err := c.sdk(region)
 	if err != nil {
 		return err
 	}
+	for attempt := 1; ; attempt++ {
+		err := c.attempt(ctx, op, resource, sdk, fn)
+		if !errors.Is(err, cloud.ErrUnavailable) || attempt == unavailableAttempts || ctx.Err() != nil {
+			return err
+		}
+		timer := c.throttle.clock.NewTimer(time.Duration(attempt) * time.Second)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return err
+		case <-timer.C():
+		}
+	}
+}
+
+// unavailableAttempts bounds the attempts of a call whose answer was lost.
+const unavailableAttempts = 3
+
+func (c *client) attempt(ctx context.Context, op, resource string, sdk *ecssdk.Client, fn func(*ecssdk.Client, *util.RuntimeOptions) error) error {
 	return c.throttle.do(ctx, func() error {
 		timeout := c.cfg.CallTimeout
 		if deadline, ok := ctx.Deadline(); ok {

@@ -8,9 +8,11 @@ import (
 
 	"github.com/sirupsen/logrus"
 	"github.com/spf13/pflag"
+	veleroclient "github.com/vmware-tanzu/velero/pkg/client"
 	"github.com/vmware-tanzu/velero/pkg/plugin/framework"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter"
 )
 
 // defaultMemoryLimit is the Go soft memory limit when the operator sets no GOMEMLIMIT. Uploads hold
@@ -22,9 +24,16 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
+	// velero server hands its plugins its own flags: the factory reads --kubeconfig and --namespace.
+	factory := veleroclient.NewFactory("velero-plugin-for-alibabacloud", veleroclient.VeleroConfig{})
+	factory.BindFlags(pflag.CommandLine)
+	backups := &volumesnapshotter.VeleroBackups{Factory: factory}
 	framework.NewServer().
 		BindFlags(pflag.CommandLine).
 		RegisterObjectStore(objectstore.Name, newObjectStore).
+		RegisterVolumeSnapshotter(volumesnapshotter.Name, func(log logrus.FieldLogger) (any, error) {
+			return volumesnapshotter.New(log, volumesnapshotter.DefaultDependencies(backups)), nil
+		}).
 		Serve()
 }
 

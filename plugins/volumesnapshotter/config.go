@@ -1,0 +1,278 @@
+package volumesnapshotter
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Config keys of a VolumeSnapshotLocation. The first block is what the existing open-source Alibaba
+// plugin accepts, so its locations work unchanged; the second is new.
+const (
+	keyRegion          = "region"
+	keyZone            = "zone"
+	keyEndpoint        = "endpoint"
+	keyNotOnECS        = "notOnECS"
+	keyCredentialsFile = "credentialsFile" // added by Velero from spec.credential
+
+	keySnapshotRetentionDays = "snapshotRetentionDays"
+	keyDefaultRetentionDays  = "defaultRetentionDays"
+	keyInstantAccess         = "instantAccess"
+	keyKMSKeyID              = "kmsKeyId"
+	keyRestoreTimeout        = "restoreTimeout"
+)
+
+var configKeys = []string{
+	keyRegion, keyZone, keyEndpoint, keyNotOnECS, keyCredentialsFile,
+	keySnapshotRetentionDays, keyDefaultRetentionDays, keyInstantAccess, keyKMSKeyID, keyRestoreTimeout,
+}
+
+// Values snapshotRetentionDays accepts besides a number of days.
+const (
+	retentionFollowBackup = "backup"
+	retentionNone         = "none"
+)
+
+// Limits of the config values.
+const (
+	maxRetentionDays      = 65536            // the most ECS CreateSnapshot/CopySnapshot accept
+	defaultRetentionDays  = 30               // what ACK Backup Center's default VolumeSnapshotClass keeps
+	defaultRestoreTimeout = 30 * time.Minute // the error message of restoreTimeout names these three
+	minRestoreTimeout     = time.Minute
+	maxRestoreTimeout     = 24 * time.Hour
+	maxKMSKeyIDLength     = 256
+	maxQuotedBytes        = 64 // error messages quote at most this much of a value
+	maxShownUnknownKeys   = 5
+)
+
+// Config is a validated VolumeSnapshotLocation config.
+type Config struct {
+	// Region (required) is where this location takes snapshots and where restores create disks.
+	Region string
+	// Zone is the zone restores fall back to when neither Velero nor the snapshot names a usable one.
+	// It belongs to Region; "" means no fallback.
+	Zone string
+	// Endpoint overrides the ECS endpoints: "https://host[:port]", or "http://..." for an emulator.
+	// "" means the regional endpoint of each region a request is for.
+	Endpoint string
+	// NotOnECS turns off the ECS RAM role (instance metadata) fallback for credentials.
+	NotOnECS bool
+	// CredentialsFile is the file Velero writes from the location's spec.credential; "" for none.
+	CredentialsFile string
+	// RetentionDays and RetentionNone are what snapshotRetentionDays says about how long ECS keeps the
+	// snapshots: ECS deletes them by itself afterwards, so a cluster lost with its Velero does not leak
+	// snapshots forever. RetentionDays > 0 is a fixed number of days ("30"); RetentionNone keeps them
+	// until deleted ("none"); neither follows the backup's expiry ("backup" or unset, the default).
+	RetentionDays int
+	RetentionNone bool
+	// DefaultRetentionDays stands in for the backup's expiry when retention follows the backup but the
+	// backup's TTL cannot be read or is zero.
+	DefaultRetentionDays int
+	// InstantAccess creates ESSD snapshots with instant access, usable for new disks within seconds.
+	InstantAccess bool
+	// KMSKeyID encrypts the disks and snapshot copies made in Region. Restoring an encrypted disk into
+	// another region needs it: the source disk's key does not exist there. "" keeps ECS's choice.
+	KMSKeyID string
+	// RestoreTimeout bounds how long a restore waits for a cross-region snapshot copy and for the
+	// new disk to become Available.
+	RestoreTimeout time.Duration
+}
+
+var (
+	locationRegionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+	kmsKeyIDPattern       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:@-]*$`) // key ID, alias/..., or acs:kms:... ARN
+)
+
+// ParseConfig validates every key of a location's config. Errors name the key, the value and what the
+// key accepts.
+func ParseConfig(m map[string]string) (Config, error) {
+	if err := checkConfigKeys(m); err != nil {
+		return Config{}, err
+	}
+	cfg := Config{CredentialsFile: m[keyCredentialsFile]}
+	var err error
+	if cfg.Region, cfg.Zone, err = parseRegionAndZone(m[keyRegion], m[keyZone]); err != nil {
+		return Config{}, err
+	}
+	if cfg.Endpoint, err = parseEndpoint(m[keyEndpoint]); err != nil {
+		return Config{}, err
+	}
+	if cfg.NotOnECS, err = parseConfigBool(m, keyNotOnECS, false); err != nil {
+		return Config{}, err
+	}
+	if cfg.InstantAccess, err = parseConfigBool(m, keyInstantAccess, true); err != nil {
+		return Config{}, err
+	}
+	if cfg.RetentionDays, cfg.RetentionNone, err = parseSnapshotRetention(m[keySnapshotRetentionDays]); err != nil {
+		return Config{}, err
+	}
+	if cfg.DefaultRetentionDays, err = parseDefaultRetentionDays(m[keyDefaultRetentionDays]); err != nil {
+		return Config{}, err
+	}
+	if cfg.KMSKeyID, err = parseKMSKeyID(m[keyKMSKeyID]); err != nil {
+		return Config{}, err
+	}
+	if cfg.RestoreTimeout, err = parseRestoreTimeout(m[keyRestoreTimeout]); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+func checkConfigKeys(m map[string]string) error {
+	valid := make(map[string]bool, len(configKeys))
+	for _, k := range configKeys {
+		valid[k] = true
+	}
+	var unknown []string
+	for k := range m {
+		if !valid[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	shown := make([]string, 0, maxShownUnknownKeys+1)
+	for i, k := range unknown {
+		if i == maxShownUnknownKeys {
+			shown = append(shown, fmt.Sprintf("and %d more", len(unknown)-i))
+			break
+		}
+		shown = append(shown, quoteBounded(k))
+	}
+	sorted := append([]string(nil), configKeys...)
+	sort.Strings(sorted)
+	return fmt.Errorf("unknown config key %s for provider alibabacloud; valid keys are: %s",
+		strings.Join(shown, ", "), strings.Join(sorted, ", "))
+}
+
+// quoteBounded quotes v for an error message, cut short so a pasted blob (or a misplaced secret)
+// cannot flood logs.
+func quoteBounded(v string) string {
+	if len(v) <= maxQuotedBytes {
+		return strconv.Quote(v)
+	}
+	cut := maxQuotedBytes
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return strconv.Quote(v[:cut]) + fmt.Sprintf("... (%d bytes)", len(v))
+}
+
+func parseRegionAndZone(region, zone string) (string, string, error) {
+	if region == "" {
+		return "", "", fmt.Errorf("config key %q is required: the region of the disks, such as cn-hangzhou", keyRegion)
+	}
+	if !locationRegionPattern.MatchString(region) {
+		return "", "", fmt.Errorf("config key %q: %s is not an Alibaba Cloud region ID such as cn-hangzhou",
+			keyRegion, quoteBounded(region))
+	}
+	if zone != "" && !zoneInRegion(zone, region) {
+		return "", "", fmt.Errorf("config key %q: %s is not a zone of region %s; use a zone ID that starts with the region, such as cn-hangzhou-h in cn-hangzhou",
+			keyZone, quoteBounded(zone), region)
+	}
+	return region, zone, nil
+}
+
+// zoneInRegion tells by name whether zone is a zone of region, which is all that can be known without
+// asking ECS: cn-hangzhou-h is in cn-hangzhou, ap-southeast-1a in ap-southeast-1.
+func zoneInRegion(zone, region string) bool {
+	suffix, ok := strings.CutPrefix(zone, region)
+	if !ok || suffix == "" || !locationRegionPattern.MatchString(zone) {
+		return false
+	}
+	if suffix[0] == '-' {
+		return true
+	}
+	// No dash: only a single letter after a region that ends in a digit (ap-southeast-1a), so that
+	// cn-hangzhoux or ap-southeast-10a are not taken for zones of cn-hangzhou or ap-southeast-1.
+	last := region[len(region)-1]
+	return len(suffix) == 1 && suffix[0] >= 'a' && suffix[0] <= 'z' && last >= '0' && last <= '9'
+}
+
+func parseEndpoint(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	raw := v
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") ||
+		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("config key %q: %s is not an endpoint; use host[:port] or http(s)://host[:port] such as ecs.cn-hangzhou.aliyuncs.com",
+			keyEndpoint, quoteBounded(v))
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+func parseConfigBool(m map[string]string, key string, def bool) (bool, error) {
+	v := m[key]
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("config key %q: %s is not a boolean; valid values are true, false", key, quoteBounded(v))
+	}
+	return b, nil
+}
+
+// parseSnapshotRetention returns a fixed number of days, or "keep until deleted", or neither: follow
+// the backup.
+func parseSnapshotRetention(v string) (days int, none bool, err error) {
+	switch v {
+	case "", retentionFollowBackup:
+		return 0, false, nil
+	case retentionNone:
+		return 0, true, nil
+	}
+	days, err = strconv.Atoi(v)
+	if err != nil || days < 1 || days > maxRetentionDays {
+		return 0, false, fmt.Errorf("config key %q: invalid value %s; valid values are %s (default: the backup's TTL), a number of days from 1 to %d, %s (keep until deleted)",
+			keySnapshotRetentionDays, quoteBounded(v), retentionFollowBackup, maxRetentionDays, retentionNone)
+	}
+	return days, false, nil
+}
+
+func parseDefaultRetentionDays(v string) (int, error) {
+	if v == "" {
+		return defaultRetentionDays, nil
+	}
+	days, err := strconv.Atoi(v)
+	if err != nil || days < 1 || days > maxRetentionDays {
+		return 0, fmt.Errorf("config key %q: invalid value %s; use a number of days from 1 to %d (default %d)",
+			keyDefaultRetentionDays, quoteBounded(v), maxRetentionDays, defaultRetentionDays)
+	}
+	return days, nil
+}
+
+func parseKMSKeyID(v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	if len(v) > maxKMSKeyIDLength || !kmsKeyIDPattern.MatchString(v) {
+		return "", fmt.Errorf("config key %q: %s is not a KMS key; use a key ID, alias/<name> or a key ARN (acs:kms:...)",
+			keyKMSKeyID, quoteBounded(v))
+	}
+	return v, nil
+}
+
+func parseRestoreTimeout(v string) (time.Duration, error) {
+	if v == "" {
+		return defaultRestoreTimeout, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < minRestoreTimeout || d > maxRestoreTimeout {
+		return 0, fmt.Errorf("config key %q: invalid value %s; use a duration from 1m to 24h such as 45m (default 30m)",
+			keyRestoreTimeout, quoteBounded(v))
+	}
+	return d, nil
+}

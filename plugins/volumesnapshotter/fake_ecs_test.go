@@ -1,0 +1,200 @@
+package volumesnapshotter
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sync"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/ecs"
+)
+
+// fakeECS is a stateful in-memory ECS: disks, snapshots that finish after a number of reads, copies
+// across regions, ClientToken idempotency, and errors injected per operation.
+type fakeECS struct {
+	mu        sync.Mutex
+	zones     map[string][]ecs.Zone // region -> zones
+	disks     map[string]*ecs.Disk
+	snapshots map[string]*ecs.Snapshot
+	tokens    map[string]string // ClientToken -> resource ID
+	seq       int
+	// readsToFinish is how many DescribeSnapshot calls a new snapshot or copy stays progressing for.
+	readsToFinish int
+	reads         map[string]int
+	failNext      map[string]error // operation -> error for its next call
+	calls         map[string]int
+	lastDisk      ecs.DiskOptions
+	lastSnapshot  ecs.SnapshotOptions
+	lastCopy      ecs.CopySnapshotOptions
+}
+
+func newFakeECS() *fakeECS {
+	all := []string{"cloud_essd", "cloud_auto", "cloud_efficiency", "cloud_ssd"}
+	return &fakeECS{
+		zones: map[string][]ecs.Zone{
+			"cn-hangzhou": {{ID: "cn-hangzhou-h", DiskCategories: all}, {ID: "cn-hangzhou-i", DiskCategories: all}},
+			"cn-beijing":  {{ID: "cn-beijing-h", DiskCategories: all}, {ID: "cn-beijing-i", DiskCategories: []string{"cloud_essd"}}},
+		},
+		disks: map[string]*ecs.Disk{}, snapshots: map[string]*ecs.Snapshot{}, tokens: map[string]string{},
+		reads: map[string]int{}, failNext: map[string]error{}, calls: map[string]int{},
+	}
+}
+
+func (f *fakeECS) addDisk(d ecs.Disk) *ecs.Disk {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if d.Status == "" {
+		d.Status = ecs.DiskInUse
+	}
+	f.disks[d.ID] = &d
+	return &d
+}
+
+func (f *fakeECS) enter(op string) error {
+	f.calls[op]++
+	if err := f.failNext[op]; err != nil {
+		delete(f.failNext, op)
+		return err
+	}
+	return nil
+}
+
+func (f *fakeECS) newID(prefix string) string {
+	f.seq++
+	return fmt.Sprintf("%s-fake%04d", prefix, f.seq)
+}
+
+func notFoundErr(op, id string) error {
+	return &cloud.Error{Service: "ecs", Operation: op, Resource: id, Kind: cloud.ErrNotFound, Code: "InvalidSnapshotId.NotFound"}
+}
+
+func (f *fakeECS) DescribeDisk(_ context.Context, region, diskID string) (*ecs.Disk, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter("DescribeDisk"); err != nil {
+		return nil, err
+	}
+	d := f.disks[diskID]
+	if d == nil || d.Region != region {
+		return nil, notFoundErr("DescribeDisks", diskID)
+	}
+	out := *d
+	if d.Status == ecs.DiskCreating {
+		d.Status = ecs.DiskAvailable // available on the next read
+	}
+	out.Tags = maps.Clone(d.Tags)
+	return &out, nil
+}
+
+func (f *fakeECS) CreateDisk(_ context.Context, o ecs.DiskOptions) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter("CreateDisk"); err != nil {
+		return "", err
+	}
+	f.lastDisk = o
+	if id, ok := f.tokens[o.ClientToken]; ok && o.ClientToken != "" {
+		return id, nil
+	}
+	snap := f.snapshots[o.SnapshotID]
+	if snap == nil || snap.Region != o.Region {
+		return "", notFoundErr("CreateDisk", o.SnapshotID)
+	}
+	if !snap.Available {
+		return "", &cloud.Error{Service: "ecs", Operation: "CreateDisk", Kind: cloud.ErrInvalid, Code: "IncorrectSnapshotStatus"}
+	}
+	d := &ecs.Disk{ID: f.newID("d"), Region: o.Region, Zone: o.Zone, Category: o.Category, PerformanceLevel: o.PerformanceLevel,
+		SizeGiB: o.SizeGiB, ProvisionedIOPS: o.ProvisionedIOPS, BurstingEnabled: o.BurstingEnabled, Encrypted: o.Encrypted,
+		KMSKeyID: o.KMSKeyID, Status: ecs.DiskCreating, Tags: maps.Clone(o.Tags)}
+	f.disks[d.ID] = d
+	f.tokens[o.ClientToken] = d.ID
+	return d.ID, nil
+}
+
+func (f *fakeECS) CreateSnapshot(_ context.Context, o ecs.SnapshotOptions) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter("CreateSnapshot"); err != nil {
+		return "", err
+	}
+	f.lastSnapshot = o
+	if id, ok := f.tokens[o.ClientToken]; ok && o.ClientToken != "" {
+		return id, nil
+	}
+	d := f.disks[o.DiskID]
+	if d == nil || d.Region != o.Region {
+		return "", notFoundErr("CreateSnapshot", o.DiskID)
+	}
+	s := &ecs.Snapshot{ID: f.newID("s"), Region: o.Region, Status: ecs.SnapshotProgressing, InstantAccess: o.InstantAccess,
+		Available: o.InstantAccess, SourceDiskID: d.ID, SourceDiskSizeGiB: d.SizeGiB, SourceDiskCategory: d.Category,
+		RetentionDays: o.RetentionDays, Encrypted: d.Encrypted, KMSKeyID: d.KMSKeyID, Tags: maps.Clone(o.Tags)}
+	f.snapshots[s.ID] = s
+	f.tokens[o.ClientToken] = s.ID
+	return s.ID, nil
+}
+
+func (f *fakeECS) DescribeSnapshot(_ context.Context, region, id string) (*ecs.Snapshot, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter("DescribeSnapshot"); err != nil {
+		return nil, err
+	}
+	s := f.snapshots[id]
+	if s == nil || s.Region != region {
+		return nil, notFoundErr("DescribeSnapshots", id)
+	}
+	if f.reads[id]++; s.Status == ecs.SnapshotProgressing && f.reads[id] > f.readsToFinish {
+		s.Status, s.Available, s.Progress = ecs.SnapshotAccomplished, true, 100
+	}
+	out := *s
+	out.Tags = maps.Clone(s.Tags)
+	return &out, nil
+}
+
+func (f *fakeECS) CopySnapshot(_ context.Context, o ecs.CopySnapshotOptions) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter("CopySnapshot"); err != nil {
+		return "", err
+	}
+	f.lastCopy = o
+	src := f.snapshots[o.SnapshotID]
+	if src == nil || src.Region != o.SourceRegion {
+		return "", notFoundErr("CopySnapshot", o.SnapshotID)
+	}
+	if src.Status != ecs.SnapshotAccomplished {
+		return "", &cloud.Error{Service: "ecs", Operation: "CopySnapshot", Kind: cloud.ErrInvalid, Code: "IncorrectSnapshotStatus"}
+	}
+	c := *src
+	c.ID, c.Region, c.Status, c.Available = f.newID("s"), o.DestinationRegion, ecs.SnapshotProgressing, false
+	c.SourceSnapshotID, c.SourceRegion, c.RetentionDays = src.ID, src.Region, o.RetentionDays
+	c.Encrypted, c.KMSKeyID = o.Encrypted || src.Encrypted, o.KMSKeyID
+	c.Tags = maps.Clone(src.Tags)
+	maps.Copy(c.Tags, o.Tags)
+	f.snapshots[c.ID] = &c
+	return c.ID, nil
+}
+
+func (f *fakeECS) DeleteSnapshot(_ context.Context, region, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter("DeleteSnapshot"); err != nil {
+		return err
+	}
+	s := f.snapshots[id]
+	if s == nil || s.Region != region {
+		return notFoundErr("DeleteSnapshot", id)
+	}
+	delete(f.snapshots, id)
+	return nil
+}
+
+func (f *fakeECS) DescribeZones(_ context.Context, region string) ([]ecs.Zone, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter("DescribeZones"); err != nil {
+		return nil, err
+	}
+	return f.zones[region], nil
+}

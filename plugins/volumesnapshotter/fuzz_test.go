@@ -1,0 +1,94 @@
+package volumesnapshotter
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+)
+
+// maxConfigErrorLength bounds what a config error can put in a log, whatever the config holds.
+const maxConfigErrorLength = 1024
+
+// FuzzParseConfig: any config either parses into a location the snapshotter can use or fails with a
+// short error that names a config key; it never panics.
+func FuzzParseConfig(f *testing.F) {
+	f.Add("region", "cn-hangzhou", "zone", "cn-hangzhou-h", "endpoint", "")
+	f.Add("region", "ap-southeast-1", "zone", "ap-southeast-1a", "endpoint", "http://127.0.0.1:9401")
+	f.Add("region", "cn-beijing", "snapshotRetentionDays", "none", "restoreTimeout", "2h")
+	f.Add("region", "cn-beijing", "snapshotRetentionDays", "7", "defaultRetentionDays", "65536")
+	f.Add("region", "cn-shanghai", "kmsKeyId", "alias/backup", "instantAccess", "false")
+	f.Add("bogus", "x", "zone", "cn-beijing-h", "endpoint", "https://ecs.example.com/path")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, k3, v3 string) {
+		m := map[string]string{k1: v1, k2: v2, k3: v3}
+		cfg, err := ParseConfig(m)
+		if err != nil {
+			msg := err.Error()
+			if !strings.Contains(msg, "config key") {
+				t.Fatalf("error does not name a config key: %v", err)
+			}
+			if len(msg) > maxConfigErrorLength {
+				t.Fatalf("error of %d bytes", len(msg))
+			}
+			return
+		}
+		if !locationRegionPattern.MatchString(cfg.Region) {
+			t.Fatalf("accepted region %q", cfg.Region)
+		}
+		if cfg.Zone != "" && !zoneInRegion(cfg.Zone, cfg.Region) {
+			t.Fatalf("accepted zone %q outside region %q", cfg.Zone, cfg.Region)
+		}
+		if cfg.Endpoint != "" && !strings.HasPrefix(cfg.Endpoint, "http://") && !strings.HasPrefix(cfg.Endpoint, "https://") {
+			t.Fatalf("accepted endpoint %q", cfg.Endpoint)
+		}
+		if cfg.RetentionDays < 0 || cfg.RetentionDays > maxRetentionDays || (cfg.RetentionNone && cfg.RetentionDays != 0) {
+			t.Fatalf("retention %d days, none=%v", cfg.RetentionDays, cfg.RetentionNone)
+		}
+		if cfg.DefaultRetentionDays < 1 || cfg.DefaultRetentionDays > maxRetentionDays {
+			t.Fatalf("default retention %d days", cfg.DefaultRetentionDays)
+		}
+		if cfg.RestoreTimeout < time.Minute || cfg.RestoreTimeout > 24*time.Hour {
+			t.Fatalf("restore timeout %s", cfg.RestoreTimeout)
+		}
+	})
+}
+
+// FuzzSetDisk: whatever JSON a PV holds, DiskOf and SetDisk never panic, never modify their input, and
+// a PV SetDisk returns is a disk PV of the new disk in the new zone (a Flex PV may name no zone).
+func FuzzSetDisk(f *testing.F) {
+	f.Add(`{"metadata":{"name":"pv"},"spec":{"csi":{"driver":"diskplugin.csi.alibabacloud.com","volumeHandle":"d-1"}}}`)
+	f.Add(`{"metadata":{"labels":{"topology.kubernetes.io/zone":"x"}},"spec":{"flexVolume":{"driver":"alicloud/disk","options":{"volumeId":"d-1"}}}}`)
+	f.Add(`{"spec":{"csi":{"driver":"diskplugin.csi.alibabacloud.com","volumeHandle":"d-1"},"nodeAffinity":{"required":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"topology.kubernetes.io/zone","operator":"NotIn","values":["a"]}]},{}]}}}}`)
+	f.Add(`{"spec":{"csi":{"driver":"diskplugin.csi.alibabacloud.com","volumeHandle":"d-1"},"nodeAffinity":{"required":{"nodeSelectorTerms":[3]}}}}`)
+	f.Add(`{"spec":{"csi":"x"}}`)
+	f.Add(`{"spec":{"nfs":{"server":"10.0.0.1","path":"/"}}}`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		var obj map[string]any
+		if utiljson.Unmarshal([]byte(doc), &obj) != nil || obj == nil {
+			return
+		}
+		pv := &unstructured.Unstructured{Object: obj}
+		before := pv.DeepCopy()
+		vol, ok, err := DiskOf(pv)
+		if err == nil && ok && vol.DiskID == "" {
+			t.Fatal("a disk PV without a disk ID")
+		}
+		out, err := SetDisk(pv, "d-new", "cn-shanghai-b", "cn-shanghai")
+		if !reflect.DeepEqual(before.Object, pv.Object) {
+			t.Fatal("SetDisk modified its input")
+		}
+		if err != nil {
+			return
+		}
+		moved, ok, err := DiskOf(out)
+		if err != nil || !ok || moved.DiskID != "d-new" {
+			t.Fatalf("SetDisk returned %+v, ok=%v, err=%v", moved, ok, err)
+		}
+		if moved.Zone != "cn-shanghai-b" && (moved.Kind == CSIVolume || moved.Zone != "") {
+			t.Fatalf("SetDisk left the PV in zone %q", moved.Zone)
+		}
+	})
+}
