@@ -10,15 +10,17 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/oss"
 )
 
-// State is what GET /_admin/state returns. Each service reports under its own name so ECS and HBR can
-// be added without changing what OSS clients of this endpoint read.
+// State is what GET /_admin/state returns. Each service reports under its own name so HBR can be added
+// without changing what clients of this endpoint read.
 type State struct {
 	Region  string          `json:"region"`
 	OSS     oss.State       `json:"oss"`
+	ECS     ecs.State       `json:"ecs"`
 	Faults  []faults.Active `json:"faults"`
 	Network Network         `json:"network"`
 }
@@ -57,7 +59,7 @@ func (n *Network) UnmarshalJSON(data []byte) error {
 // State returns a snapshot of everything the admin endpoint reports.
 func (e *Emulator) State() State {
 	latency, bw := e.faults.Network()
-	return State{Region: e.region, OSS: e.oss.State(), Faults: e.faults.List(),
+	return State{Region: e.region, OSS: e.oss.State(), ECS: e.ecs.State(), Faults: e.faults.List(),
 		Network: Network{Latency: latency, BandwidthBytesPerSecond: bw}}
 }
 
@@ -137,6 +139,7 @@ func (e *Emulator) adminHandler() http.Handler {
 		e.oss.ResetStats()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	e.ecsAdmin(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusNotFound, fmt.Errorf("no admin endpoint %s %s", r.Method, r.URL.Path))
 	})

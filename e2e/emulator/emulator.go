@@ -1,7 +1,7 @@
 // Package emulator is a local Alibaba Cloud: one HTTP endpoint on loopback that the real Alibaba Cloud Go
-// SDKs talk to unchanged. It serves OSS today; ECS and HBR (RPC-style APIs told apart by their x-acs-action
-// header) join the same endpoint later. Faults and WAN shaping are shared by all services, and an admin API
-// under /_admin/ lets tests and scripts inspect and steer it.
+// SDKs talk to unchanged. It serves OSS and ECS; RPC-style APIs (ECS now, HBR later) are told apart from
+// OSS by their x-acs-action header or Action parameter and their API version. Faults and WAN shaping are
+// shared by all services, and an admin API under /_admin/ lets tests and scripts inspect and steer it.
 package emulator
 
 import (
@@ -19,6 +19,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/oss"
 )
@@ -39,6 +40,7 @@ type Options struct {
 	Region      string             // default "cn-hangzhou"
 	Credentials []Credential       // accepted keys; none = reject everything
 	Buckets     []string           // buckets created at start (existing ones are kept as they are)
+	ECS         ecs.Options        // ECS regions, zones, disk categories and timings; zero = ecs defaults
 	Logger      logrus.FieldLogger // optional; nil discards logs
 }
 
@@ -50,6 +52,7 @@ type Emulator struct {
 	log     logrus.FieldLogger
 	faults  *faults.Injector
 	oss     *oss.Service
+	ecs     *ecs.Service
 	handler http.Handler
 
 	credMu sync.RWMutex
@@ -88,6 +91,12 @@ func New(opts Options) (*Emulator, error) {
 		return nil, fmt.Errorf("start oss emulator: %w", err)
 	}
 	e.oss = svc
+	ecsSvc, err := ecs.New(ecs.Config{DataDir: e.dataDir, Options: opts.ECS, Keys: e.lookupECSKey, Faults: e.faults, Logger: e.log})
+	if err != nil {
+		e.removeOwnDir()
+		return nil, fmt.Errorf("start ecs emulator: %w", err)
+	}
+	e.ecs = ecsSvc
 	for _, b := range opts.Buckets {
 		if err := svc.CreateBucket(b); err != nil && !errors.Is(err, oss.ErrBucketExists) {
 			e.removeOwnDir()
@@ -119,8 +128,15 @@ func (e *Emulator) lookupKey(id string) (oss.Key, bool) {
 	return oss.Key{Secret: c.AccessKeySecret, SecurityToken: c.SecurityToken, Expiration: c.Expiration}, ok
 }
 
-// route sends /_admin/ to the admin API and everything else to the cloud services. RPC products will be
-// matched on x-acs-action before the OSS fallback.
+func (e *Emulator) lookupECSKey(id string) (ecs.Key, bool) {
+	e.credMu.RLock()
+	defer e.credMu.RUnlock()
+	c, ok := e.creds[id]
+	return ecs.Key{Secret: c.AccessKeySecret, SecurityToken: c.SecurityToken, Expiration: c.Expiration}, ok
+}
+
+// route sends /_admin/ to the admin API, RPC requests of ECS's API version to ECS, and everything else to
+// OSS, which has no RPC-style requests.
 func (e *Emulator) route() http.Handler {
 	admin := e.adminHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -130,6 +146,10 @@ func (e *Emulator) route() http.Handler {
 		}
 		if err := e.faults.WaitLatency(r.Context()); err != nil {
 			return // the client is gone
+		}
+		if ecs.Claims(r) {
+			e.ecs.ServeHTTP(w, r)
+			return
 		}
 		e.oss.ServeHTTP(w, r)
 	})
@@ -141,10 +161,13 @@ func (e *Emulator) Handler() http.Handler { return e.handler }
 // OSS gives direct access to the OSS state.
 func (e *Emulator) OSS() *oss.Service { return e.oss }
 
+// ECS gives direct access to the ECS state, fixtures and clock.
+func (e *Emulator) ECS() *ecs.Service { return e.ecs }
+
 // Faults is the fault injector and network shaper shared by all services.
 func (e *Emulator) Faults() *faults.Injector { return e.faults }
 
-// Region is the region the emulator serves.
+// Region is the region the emulator's OSS serves; ECS serves every region of its model.
 func (e *Emulator) Region() string { return e.region }
 
 // DataDir is where the state lives.
@@ -205,6 +228,9 @@ func (e *Emulator) Close() error {
 		return errors.Join(errs...)
 	}
 	if err := e.oss.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := e.ecs.Close(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := e.removeOwnDir(); err != nil {

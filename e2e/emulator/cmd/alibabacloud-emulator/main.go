@@ -1,7 +1,8 @@
-// Command alibabacloud-emulator serves the local Alibaba Cloud emulator (OSS today) on a loopback port.
+// Command alibabacloud-emulator serves the local Alibaba Cloud emulator (OSS and ECS) on a loopback port.
 //
 //	alibabacloud-emulator -bucket velero -credentials-file creds.txt -latency 40ms -bandwidth 6250000 \
-//	    -fault op=UploadPart,status=503,code=ServiceUnavailable,p=0.1,count=5
+//	    -fault op=UploadPart,status=503,code=ServiceUnavailable,p=0.1,count=5 \
+//	    -ecs-regions regions.json -ecs-snapshot-duration 5s -fault service=ecs,op=CreateSnapshot,code=Throttling.User,count=2
 //
 // When ready it prints exactly one line to stdout, "listening on http://127.0.0.1:PORT", so scripts can wait
 // for it; logs go to stderr. SIGINT or SIGTERM shuts it down cleanly.
@@ -24,6 +25,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 )
 
@@ -50,6 +52,8 @@ type config struct {
 	bandwidth                int64
 	faults                   faultFlag
 	logLevel                 string
+	ecsRegions               string
+	ecsDisk, ecsSnapshot     time.Duration
 }
 
 type listFlag []string
@@ -75,7 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:9400", "listen address; loopback only (the admin API is unauthenticated)")
 	fs.StringVar(&cfg.dataDir, "data", "", "state directory, kept across restarts; empty = a temporary directory removed at exit")
-	fs.StringVar(&cfg.region, "region", emulator.DefaultRegion, "region served; V4 signatures must be scoped to it")
+	fs.StringVar(&cfg.region, "region", emulator.DefaultRegion, "region OSS serves; V4 signatures must be scoped to it (ECS serves every region of -ecs-regions)")
 	fs.Var(&cfg.buckets, "bucket", "bucket to create at start (repeatable; existing buckets are kept)")
 	fs.StringVar(&cfg.accessKeyID, "access-key-id", "", "AccessKey ID to accept")
 	fs.StringVar(&cfg.secret, "access-key-secret", "", "AccessKey secret of -access-key-id")
@@ -83,7 +87,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.credsFile, "credentials-file", "", "file with one key per line: ID SECRET [TOKEN]; # starts a comment")
 	fs.DurationVar(&cfg.latency, "latency", 0, "latency added to every request, e.g. 40ms")
 	fs.Int64Var(&cfg.bandwidth, "bandwidth", 0, "bandwidth cap per connection and direction, in bytes per second; 0 = none")
-	fs.Var(&cfg.faults, "fault", "fault to inject (repeatable), e.g. op=UploadPart,status=503,code=ServiceUnavailable,p=0.1,count=5 or op=PutObject,reset=true; bucket=NAME limits it to one bucket")
+	fs.Var(&cfg.faults, "fault", "fault to inject (repeatable), e.g. op=UploadPart,status=503,code=ServiceUnavailable,p=0.1,count=5 or op=PutObject,reset=true; "+
+		"bucket=NAME limits it to one bucket; ECS: service=ecs,op=CreateSnapshot,code=Throttling.User,count=2, resource=REGION or REGION/DISK-OR-SNAPSHOT-ID")
+	fs.StringVar(&cfg.ecsRegions, "ecs-regions", "", "ECS regions, zones and the disk categories each zone sells: a JSON array inline, e.g. "+
+		`'[{"id":"cn-hangzhou","zones":[{"id":"cn-hangzhou-h","diskCategories":["cloud_essd","cloud_auto"]}]}]', `+
+		"or the path of a file holding one; empty = cn-hangzhou (zones h, i, j), cn-beijing (h, i; i sells no cloud_efficiency), cn-shanghai (l, m)")
+	fs.DurationVar(&cfg.ecsDisk, "ecs-disk-duration", ecs.DefaultDiskCreateDuration, "how long a new ECS disk stays Creating; 0 = Available at once")
+	fs.DurationVar(&cfg.ecsSnapshot, "ecs-snapshot-duration", ecs.DefaultSnapshotDuration, "how long a new ECS snapshot stays progressing; 0 = accomplished at once")
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug logs every request")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -94,7 +104,29 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if cfg.latency < 0 || cfg.bandwidth < 0 {
 		return config{}, fmt.Errorf("-latency and -bandwidth must not be negative")
 	}
+	if cfg.ecsDisk < 0 || cfg.ecsSnapshot < 0 {
+		return config{}, fmt.Errorf("-ecs-disk-duration and -ecs-snapshot-duration must not be negative")
+	}
 	return cfg, nil
+}
+
+// ecsOptions reads the region model and turns the flags' "0 = at once" into ecs.Instant (in ecs.Options,
+// 0 means the default).
+func ecsOptions(cfg config) (ecs.Options, error) {
+	opts := ecs.Options{DiskCreateDuration: cfg.ecsDisk, SnapshotDuration: cfg.ecsSnapshot}
+	for _, d := range []*time.Duration{&opts.DiskCreateDuration, &opts.SnapshotDuration} {
+		if *d == 0 {
+			*d = ecs.Instant
+		}
+	}
+	if cfg.ecsRegions != "" {
+		regions, err := ecs.ReadRegions(cfg.ecsRegions)
+		if err != nil {
+			return ecs.Options{}, fmt.Errorf("-ecs-regions: %w", err)
+		}
+		opts.Regions = regions
+	}
+	return opts, nil
 }
 
 // collectCredentials collects the keys from the flags and the credentials file. Errors name the line, never a
@@ -196,8 +228,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ecsOpts, err := ecsOptions(cfg)
+	if err != nil {
+		return err
+	}
 	em, err := emulator.New(emulator.Options{DataDir: cfg.dataDir, Region: cfg.region, Credentials: creds,
-		Buckets: cfg.buckets, Logger: log})
+		Buckets: cfg.buckets, ECS: ecsOpts, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -221,8 +257,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, c := range creds {
 		ids = append(ids, c.AccessKeyID)
 	}
+	var ecsRegions []string
+	for _, r := range em.ECS().State().Regions {
+		ecsRegions = append(ecsRegions, r.ID)
+	}
 	log.WithFields(logrus.Fields{"region": em.Region(), "data": em.DataDir(), "buckets": cfg.buckets,
-		"access_key_ids": ids, "latency": cfg.latency, "bandwidth": cfg.bandwidth, "faults": len(cfg.faults)}).Info("emulator ready")
+		"access_key_ids": ids, "latency": cfg.latency, "bandwidth": cfg.bandwidth, "faults": len(cfg.faults),
+		"ecs_regions": ecsRegions, "ecs_disk_duration": cfg.ecsDisk, "ecs_snapshot_duration": cfg.ecsSnapshot}).Info("emulator ready")
 
 	served := make(chan error, 1)
 	go func() { served <- em.Serve(l) }()
