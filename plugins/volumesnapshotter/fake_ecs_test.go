@@ -127,7 +127,7 @@ func (f *fakeECS) CreateSnapshot(_ context.Context, o ecs.SnapshotOptions) (stri
 		return "", notFoundErr("CreateSnapshot", o.DiskID)
 	}
 	s := &ecs.Snapshot{ID: f.newID("s"), Region: o.Region, Status: ecs.SnapshotProgressing, InstantAccess: o.InstantAccess,
-		Available: o.InstantAccess, SourceDiskID: d.ID, SourceDiskSizeGiB: d.SizeGiB, SourceDiskCategory: d.Category,
+		Available: o.InstantAccess, SourceDiskID: d.ID, SourceDiskSizeGiB: d.SizeGiB,
 		RetentionDays: o.RetentionDays, Encrypted: d.Encrypted, KMSKeyID: d.KMSKeyID, Tags: maps.Clone(o.Tags)}
 	f.snapshots[s.ID] = s
 	f.tokens[o.ClientToken] = s.ID

@@ -42,6 +42,9 @@ func (s *Snapshotter) CreateVolumeFromSnapshot(snapshotID, volumeType, volumeAZ 
 	if err := spec.applyVolumeType(volumeType); err != nil {
 		return "", fmt.Errorf("restore from snapshot %s: %w", ref, err)
 	}
+	if spec.Category == "" {
+		return "", fmt.Errorf("restore from snapshot %s: the disk category is unknown: neither the backup's volume type nor the snapshot's %s tag names it", ref, specTagKey)
+	}
 	if iops != nil && spec.Category == "cloud_auto" {
 		spec.ProvisionedIOPS = *iops
 	}
@@ -85,12 +88,10 @@ func (s *Snapshotter) CreateVolumeFromSnapshot(snapshotID, volumeType, volumeAZ 
 	return disk.ID, nil
 }
 
-// specFromSnapshot is the source disk as the snapshot remembers it.
+// specFromSnapshot is the source disk as the snapshot remembers it. Snapshots of the existing plugin
+// have no spec tag: their category comes from the volume type Velero kept, their zone from its tag.
 func specFromSnapshot(snap *ecs.Snapshot) diskSpec {
 	spec := parseSpecTag(snap.Tags[specTagKey])
-	if spec.Category == "" {
-		spec.Category = snap.SourceDiskCategory
-	}
 	if spec.Zone == "" {
 		spec.Zone = snap.Tags[legacyZoneTagKey]
 	}

@@ -142,7 +142,7 @@ func TestRestoreFromASnapshotOfTheExistingPlugin(t *testing.T) {
 	h := newSnapshotter(t, nil, nil)
 	h.ecs.readsToFinish = 0
 	h.ecs.snapshots["s-legacy1"] = &ecs.Snapshot{ID: "s-legacy1", Region: "cn-hangzhou", Status: ecs.SnapshotAccomplished,
-		Available: true, SourceDiskSizeGiB: 30, SourceDiskCategory: "cloud_ssd",
+		Available: true, SourceDiskSizeGiB: 30,
 		Tags: map[string]string{legacyZoneTagKey: "cn-hangzhou-i", "velero.io/backup": "old"}}
 	diskID, err := h.CreateVolumeFromSnapshot("s-legacy1", "cloud_ssd", "", nil)
 	require.NoError(t, err)
@@ -151,6 +151,8 @@ func TestRestoreFromASnapshotOfTheExistingPlugin(t *testing.T) {
 	assert.Equal(t, "cloud_ssd", d.Category)
 	assert.Equal(t, 30, d.SizeGiB)
 
+	_, err = h.CreateVolumeFromSnapshot("s-legacy1", "", "", nil)
+	assert.ErrorContains(t, err, "the disk category is unknown")
 	_, err = h.CreateVolumeFromSnapshot("s-missing", "cloud_ssd", "", nil)
 	assert.ErrorIs(t, err, cloud.ErrNotFound)
 }

@@ -197,7 +197,8 @@ func (s *Service) serve(c *call) *apiError {
 	s.mu.Lock()
 	c.region, c.resource = act.target(s.st, p)
 	s.mu.Unlock()
-	if f, ok := s.cfg.Faults.Match(ServiceName, c.action, c.region+"/"+c.resource); ok {
+	f, faulty := s.cfg.Faults.Match(ServiceName, c.action, c.region+"/"+c.resource)
+	if faulty {
 		if done, e := s.applyFault(c, f); done || e != nil {
 			return e
 		}
@@ -208,6 +209,14 @@ func (s *Service) serve(c *call) *apiError {
 	resp, e := s.run(c, act)
 	if e != nil {
 		return e
+	}
+	if faulty && f.LoseAnswer {
+		s.log.WithFields(logrus.Fields{"action": c.action, "request_id": c.id}).Info("fault: request done, answer lost")
+		c.errCode = "AnswerLost"
+		if err := faults.ResetRequest(c.w, c.r); err != nil {
+			s.log.WithError(err).Warn("fault: reset failed")
+		}
+		return nil
 	}
 	c.writeJSON(http.StatusOK, resp)
 	return nil

@@ -35,6 +35,9 @@ type Fault struct {
 	Probability  float64       // 0..1; 0 is treated as 1
 	Count        int           // how many times it may fire; 0 = unlimited
 	ResetMidBody bool          // hard-close the TCP connection half-way through the body instead of answering
+	// LoseAnswer lets the request take effect, then hard-closes the connection instead of answering: a
+	// timeout after the service did the work, which only idempotent clients survive (ECS).
+	LoseAnswer bool
 	Latency      time.Duration // extra delay before the request is handled
 }
 
@@ -52,7 +55,9 @@ func (f Fault) Validate() error {
 		return fmt.Errorf("fault status %d is not an HTTP error status (400..599)", f.Status)
 	case f.Latency < 0:
 		return fmt.Errorf("fault latency %v is negative", f.Latency)
-	case !f.IsError() && !f.ResetMidBody && f.Latency == 0:
+	case f.LoseAnswer && (f.IsError() || f.ResetMidBody):
+		return fmt.Errorf("fault loseAnswer lets the request succeed: it cannot also fail or reset it")
+	case !f.IsError() && !f.ResetMidBody && !f.LoseAnswer && f.Latency == 0:
 		return fmt.Errorf("fault does nothing: set status, code, resetMidBody or latency")
 	}
 	return nil
@@ -109,13 +114,14 @@ type faultJSON struct {
 	Probability  float64         `json:"probability,omitempty"`
 	Count        int             `json:"count,omitempty"`
 	ResetMidBody bool            `json:"resetMidBody,omitempty"`
+	LoseAnswer   bool            `json:"loseAnswer,omitempty"`
 	Latency      json.RawMessage `json:"latency,omitempty"`
 }
 
 // MarshalJSON writes Latency as a duration string.
 func (f Fault) MarshalJSON() ([]byte, error) {
 	w := faultJSON{Service: f.Service, Operation: f.Operation, Resource: f.Resource, Status: f.Status, Code: f.Code,
-		Message: f.Message, Probability: f.Probability, Count: f.Count, ResetMidBody: f.ResetMidBody}
+		Message: f.Message, Probability: f.Probability, Count: f.Count, ResetMidBody: f.ResetMidBody, LoseAnswer: f.LoseAnswer}
 	if f.Latency != 0 {
 		w.Latency = json.RawMessage(strconv.Quote(f.Latency.String()))
 	}
@@ -133,7 +139,7 @@ func (f *Fault) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("fault latency: %w", err)
 	}
 	*f = Fault{Service: w.Service, Operation: w.Operation, Resource: w.Resource, Status: w.Status, Code: w.Code, Message: w.Message,
-		Probability: w.Probability, Count: w.Count, ResetMidBody: w.ResetMidBody, Latency: latency}
+		Probability: w.Probability, Count: w.Count, ResetMidBody: w.ResetMidBody, LoseAnswer: w.LoseAnswer, Latency: latency}
 	return nil
 }
 
@@ -245,7 +251,7 @@ func (i *Injector) Match(service, operation, resource string) (Fault, bool) {
 }
 
 // compactKeys lists what Parse accepts, in the order the error message shows them.
-var compactKeys = []string{"service", "op", "resource", "status", "code", "message", "p", "count", "reset", "latency"}
+var compactKeys = []string{"service", "op", "resource", "status", "code", "message", "p", "count", "reset", "lose", "latency"}
 
 // Parse reads the compact command-line form, e.g. "op=UploadPart,status=503,code=ServiceUnavailable,p=0.1,count=5"
 // or "op=PutObject,reset=true". Long names (operation, probability, resetMidBody) are accepted too.
@@ -281,6 +287,8 @@ func Parse(s string) (Fault, error) {
 			f.Count, err = strconv.Atoi(v)
 		case "reset", "resetmidbody":
 			f.ResetMidBody, err = strconv.ParseBool(v)
+		case "lose", "loseanswer":
+			f.LoseAnswer, err = strconv.ParseBool(v)
 		case "latency":
 			f.Latency, err = time.ParseDuration(v)
 		default:

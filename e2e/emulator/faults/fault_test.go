@@ -21,6 +21,8 @@ func TestParse(t *testing.T) {
 		{in: " service=oss , operation=GetObject , latency=250ms ", want: Fault{Service: "oss", Operation: "GetObject", Latency: 250 * time.Millisecond}},
 		{in: "code=Throttling,message=slow down,n=1", want: Fault{Code: "Throttling", Message: "slow down", Count: 1}},
 		{in: "bucket=cnfs-oss-flaky,status=503", want: Fault{Resource: "cnfs-oss-flaky", Status: 503}},
+		{in: "op=CreateSnapshot,lose=true,n=1", want: Fault{Operation: "CreateSnapshot", LoseAnswer: true, Count: 1}},
+		{in: "op=CreateSnapshot,lose=true,status=503", wantErr: "cannot also fail"},
 		{in: "op=PutObject", wantErr: "does nothing"},
 		{in: "op=PutObject,status=200", wantErr: "not an HTTP error status"},
 		{in: "status=500,p=1.5", wantErr: "outside 0..1"},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
@@ -89,6 +90,18 @@ func splitEndpoint(endpoint string) (host, protocol string, err error) {
 	return "", "", fmt.Errorf("ecs endpoint %q: scheme must be http or https", endpoint)
 }
 
+func isLoopback(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // sdk returns the SDK client for a region. ECS requests of some actions (CreateSnapshot,
 // DeleteSnapshot) carry no RegionId: the endpoint names the region, so each region gets its own client.
 func (c *client) sdk(region string) (*ecssdk.Client, error) {
@@ -107,6 +120,10 @@ func (c *client) sdk(region string) (*ecssdk.Client, error) {
 	}
 	if c.host != "" {
 		cfg.Endpoint = tea.String(c.host)
+		if isLoopback(c.host) {
+			// A proxy from the environment must not catch requests to a local emulator.
+			cfg.NoProxy = tea.String(c.host)
+		}
 	}
 	sdk, err := ecssdk.NewClient(cfg)
 	if err != nil {

@@ -67,7 +67,6 @@ type Snapshot struct {
 	InstantAccess      bool
 	SourceDiskID       string
 	SourceDiskSizeGiB  int
-	SourceDiskCategory string
 	RetentionDays      int // 0 = kept until deleted
 	Encrypted          bool
 	KMSKeyID           string

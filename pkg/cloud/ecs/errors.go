@@ -16,7 +16,7 @@ import (
 // (InvalidAccessKeyId.NotFound is a 404, yet no disk or snapshot is missing).
 var deniedPrefixes = []string{
 	"Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "InvalidSecurityToken",
-	"NoPermission", "UnauthorizedOperation", "InvalidAccessKeySecret",
+	"NoPermission", "UnauthorizedOperation", "InvalidAccessKeySecret", "MissingSecurityToken",
 }
 
 // classify turns an SDK error into a *cloud.Error once, here, so nothing above this package looks at
