@@ -29,16 +29,16 @@ type Fault struct {
 	//     of requests without RegionId is the resource's: "cn-beijing" fails everything in cn-beijing,
 	//     "*/d-bp1abc" every request about one disk.
 	Resource     string
-	Status       int           // HTTP status to answer with; 0 = derived from Code by the service
-	Code         string        // service error code; "" = derived from Status by the service
-	Message      string        // error message; "" = a generic one
-	Probability  float64       // 0..1; 0 is treated as 1
-	Count        int           // how many times it may fire; 0 = unlimited
-	ResetMidBody bool          // hard-close the TCP connection half-way through the body instead of answering
+	Status       int     // HTTP status to answer with; 0 = derived from Code by the service
+	Code         string  // service error code; "" = derived from Status by the service
+	Message      string  // error message; "" = a generic one
+	Probability  float64 // 0..1; 0 is treated as 1
+	Count        int     // how many times it may fire; 0 = unlimited
+	ResetMidBody bool    // hard-close the TCP connection half-way through the body instead of answering
 	// LoseAnswer lets the request take effect, then hard-closes the connection instead of answering: a
 	// timeout after the service did the work, which only idempotent clients survive (ECS).
 	LoseAnswer bool
-	Latency      time.Duration // extra delay before the request is handled
+	Latency    time.Duration // extra delay before the request is handled
 }
 
 // IsError reports whether the fault answers with an error rather than only delaying the request.

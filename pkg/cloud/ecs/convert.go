@@ -33,7 +33,7 @@ func snapshotFrom(region string, s *ecssdk.DescribeSnapshotsResponseBodySnapshot
 	snap := &Snapshot{
 		ID: tea.StringValue(s.SnapshotId), Region: region, Status: tea.StringValue(s.Status),
 		Available: tea.BoolValue(s.Available), InstantAccess: tea.BoolValue(s.InstantAccess),
-		SourceDiskID: tea.StringValue(s.SourceDiskId),
+		SourceDiskID:  tea.StringValue(s.SourceDiskId),
 		RetentionDays: int(tea.Int32Value(s.RetentionDays)), Encrypted: tea.BoolValue(s.Encrypted),
 		KMSKeyID: tea.StringValue(s.KMSKeyId), SourceSnapshotID: tea.StringValue(s.SourceSnapshotId),
 		SourceRegion: tea.StringValue(s.SourceRegionId), Tags: map[string]string{},

@@ -63,13 +63,13 @@ type Snapshot struct {
 	ID, Region, Status string
 	Progress           int // percent
 	// Available means a disk can be created from it now: accomplished, or instant access is ready.
-	Available          bool
-	InstantAccess      bool
-	SourceDiskID       string
-	SourceDiskSizeGiB  int
-	RetentionDays      int // 0 = kept until deleted
-	Encrypted          bool
-	KMSKeyID           string
+	Available         bool
+	InstantAccess     bool
+	SourceDiskID      string
+	SourceDiskSizeGiB int
+	RetentionDays     int // 0 = kept until deleted
+	Encrypted         bool
+	KMSKeyID          string
 	// SourceSnapshotID and SourceRegion are set on a copy made by CopySnapshot.
 	SourceSnapshotID, SourceRegion string
 	Created                        time.Time
