@@ -99,7 +99,7 @@ verify: ## Fail if go mod tidy (here and in e2e/components) or generated files w
 	@git diff --exit-code -- go.mod go.sum e2e/components || { echo "go.mod/go.sum are not tidy: run 'make verify' and commit"; exit 1; }
 
 .PHONY: bench
-bench: ## Upload throughput vs raw HTTP PUT (LAN and emulated WAN) and plugin peak memory.
+bench: components ## Upload throughput vs raw PUT (LAN, WAN), plugin peak memory, backup of 50 disk PVs.
 	$(GO) test -run='^$$' -bench=. $(BENCH_FLAGS) -timeout 30m ./e2e/bench/...
 
 ##@ Run
