@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -42,10 +44,11 @@ func gvk(group, version, kind string) schema.GroupVersionKind {
 }
 
 type result struct {
-	backup    *velerov1.Backup
-	restore   *velerov1.Restore
-	checked   []string
-	listeners int
+	backup                   *velerov1.Backup
+	restore                  *velerov1.Restore
+	checked                  []string
+	listeners                int
+	sourceDisk, restoredDisk ecs.DiskState
 }
 
 // check compares every expected object in cluster B with its original in cluster A.
@@ -74,7 +77,7 @@ func (d *demo) check(ctx context.Context) error {
 	if len(problems) > 0 {
 		return fmt.Errorf("the restored application differs:\n  %s", strings.Join(problems, "\n  "))
 	}
-	return nil
+	return d.checkDisk(ctx)
 }
 
 func get(ctx context.Context, c client.Client, e expectation) (*unstructured.Unstructured, error) {

@@ -50,14 +50,14 @@ func Run(ctx context.Context, layout harness.Layout, out io.Writer) (err error) 
 		name string
 		fn   func(context.Context) error
 	}{
-		{"start the emulated Alibaba Cloud (OSS)", d.startCloud},
-		{"start cluster A (etcd, kube-apiserver, kube-controller-manager)", d.startClusterA},
+		{"start the emulated Alibaba Cloud (OSS and ECS)", d.startCloud},
+		{"start cluster A in " + regionA + " (etcd, kube-apiserver, kube-controller-manager)", d.startClusterA},
 		{"deploy the demo application from examples/demo-app", d.deployApp},
 		{"start velero server in cluster A with the plugin", func(ctx context.Context) error { return d.a.StartVelero(ctx) }},
-		{"cluster A: create the backup location on the vault", d.createLocationA},
-		{"cluster A: back up namespace " + appNS, d.backup},
-		{"start cluster B", d.startClusterB},
-		{"cluster B: install Velero with a read-only location on the same vault", d.installB},
+		{"cluster A: create the backup location on the vault and the disk snapshot location", d.createLocationA},
+		{"cluster A: back up namespace " + appNS + ", with a snapshot of its disk", d.backup},
+		{"start cluster B in " + regionB, d.startClusterB},
+		{"cluster B: install Velero: a read-only location on the vault, disk snapshots in " + regionB, d.installB},
 		{"cluster B: wait for the backup to sync from the vault", d.waitForSync},
 		{"cluster B: restore the backup", d.restore},
 		{"cluster B: check the restored application against cluster A", d.check},
@@ -127,6 +127,9 @@ func (d *demo) installB(ctx context.Context) error {
 	if err := d.createLocation(ctx, d.b, "ReadOnly"); err != nil {
 		return err
 	}
+	if err := d.createSnapshotLocation(ctx, d.b, regionB, zoneB); err != nil {
+		return err
+	}
 	fmt.Fprintf(d.out, "    velero server starts in cluster B\n")
 	if err := d.b.StartVelero(ctx); err != nil {
 		return err
@@ -147,12 +150,15 @@ func (d *demo) deployApp(ctx context.Context) error {
 	if err := d.kubectl(ctx, d.a, "apply", "-f", filepath.Join(dir, "app.yaml")); err != nil {
 		return err
 	}
-	// The controllers make the ReplicaSet, the pods and the StatefulSet's claim; back up once they exist.
-	return d.kubectl(ctx, d.a, "-n", appNS, "wait", "--for=jsonpath={.status.phase}=Pending", "--timeout=60s", "pvc/data-db-0")
+	// The controllers make the ReplicaSet, the pods and the StatefulSet's claim; its disk comes next.
+	return d.provisionDisk(ctx)
 }
 
 func (d *demo) createLocationA(ctx context.Context) error {
 	if err := d.createLocation(ctx, d.a, "ReadWrite"); err != nil {
+		return err
+	}
+	if err := d.createSnapshotLocation(ctx, d.a, regionA, zoneA); err != nil {
 		return err
 	}
 	return d.a.WaitForLocation(ctx, "default", 60*time.Second)
@@ -170,7 +176,8 @@ func (d *demo) createLocation(ctx context.Context, c *harness.Cluster, mode stri
 }
 
 func (d *demo) backup(ctx context.Context) error {
-	if err := d.velero(ctx, d.a, "backup", "create", backupName, "--include-namespaces", appNS, "--wait"); err != nil {
+	if err := d.velero(ctx, d.a, "backup", "create", backupName, "--include-namespaces", appNS,
+		"--snapshot-volumes", "--volume-snapshot-locations", "default", "--wait"); err != nil {
 		return err
 	}
 	b, err := d.a.Backup(ctx, backupName)

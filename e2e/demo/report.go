@@ -22,6 +22,10 @@ func (d *demo) report(ctx context.Context) error {
 	fmt.Fprintf(w, "  restored in cluster B:   restore %s, %s, %d items, %d warnings (`velero restore describe %s`)\n",
 		r.Name, r.Status.Phase, itemsRestored(r), r.Status.Warnings, r.Name)
 	fmt.Fprintf(w, "  identical after the move: %s\n", strings.Join(d.result.checked, ", "))
+	src, dst := d.result.sourceDisk, d.result.restoredDisk
+	fmt.Fprintf(w, "  the database's disk:     %s (%s, %s %s, %d GiB) -> ECS snapshot, copied to %s -> %s (%s, %s %s, %d GiB)\n",
+		src.ID, src.Zone, src.Category, src.PerformanceLevel, src.SizeGiB, regionB,
+		dst.ID, dst.Zone, dst.Category, dst.PerformanceLevel, dst.SizeGiB)
 	var total int64
 	for _, o := range objects {
 		total += o.Size
@@ -33,7 +37,7 @@ func (d *demo) report(ctx context.Context) error {
 	}
 	fmt.Fprintf(w, "  steps:\n")
 	for _, s := range d.steps {
-		fmt.Fprintf(w, "    %-72s %8s\n", s.name, s.took.Round(10*time.Millisecond))
+		fmt.Fprintf(w, "    %-92s %8s\n", s.name, s.took.Round(10*time.Millisecond))
 	}
 	fmt.Fprintf(w, "  total %s; %d listening sockets, all on 127.0.0.1; every process is stopped on exit\n",
 		time.Since(d.started).Round(100*time.Millisecond), d.result.listeners)

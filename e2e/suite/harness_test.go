@@ -40,4 +40,5 @@ func TestDemo(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, out.String(), "DEMO OK")
 	assert.Contains(t, out.String(), "identical after the move: Namespace shop")
+	assert.Contains(t, out.String(), "copied to cn-beijing", "the database's disk moved regions")
 }
