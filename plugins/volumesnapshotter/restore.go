@@ -49,6 +49,11 @@ func (s *Snapshotter) CreateVolumeFromSnapshot(snapshotID, volumeType, volumeAZ 
 		spec.ProvisionedIOPS = *iops
 	}
 
+	// Choose the zone first: a restore that cannot succeed fails before copying anything.
+	zone, err := s.chooseZone(ctx, spec.Category, zoneCandidates(volumeAZ, spec.Zone, s.cfg.Zone))
+	if err != nil {
+		return "", fmt.Errorf("restore from snapshot %s: %w", ref, err)
+	}
 	usable := snap
 	if ref.Region != s.cfg.Region {
 		if usable, err = s.copyToRegion(ctx, log, snap); err != nil {
@@ -61,10 +66,6 @@ func (s *Snapshotter) CreateVolumeFromSnapshot(snapshotID, volumeType, volumeAZ 
 		return "", fmt.Errorf("restore from snapshot %s: %w", ref, err)
 	}
 
-	zone, err := s.chooseZone(ctx, spec.Category, zoneCandidates(volumeAZ, spec.Zone, s.cfg.Zone))
-	if err != nil {
-		return "", fmt.Errorf("restore from snapshot %s: %w", ref, err)
-	}
 	opts := ecs.DiskOptions{
 		Region: s.cfg.Region, Zone: zone, SnapshotID: usable.ID, Name: "velero-restore-" + ref.ID,
 		Category: spec.Category, PerformanceLevel: spec.PerformanceLevel,
