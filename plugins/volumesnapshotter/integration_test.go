@@ -157,4 +157,3 @@ func diskOf(t *testing.T, srv *emulator.TestServer, id string) emuecs.DiskState 
 	t.Fatalf("disk %s does not exist", id)
 	return emuecs.DiskState{}
 }
-
