@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/locationconfig"
 )
 
 // Config keys of a BackupStorageLocation. The first block is what the existing open-source Alibaba plugin
@@ -76,7 +77,7 @@ var (
 
 // ParseConfig validates every key of a location's config. Errors name the key and what it accepts.
 func ParseConfig(m map[string]string) (Config, error) {
-	if err := checkKeys(m); err != nil {
+	if err := locationconfig.CheckKeys(m, validKeys); err != nil {
 		return Config{}, err
 	}
 	cfg := Config{
@@ -87,10 +88,10 @@ func ParseConfig(m map[string]string) (Config, error) {
 		return Config{}, fmt.Errorf("config key %q is required: the name of the OSS bucket that is the backup vault", keyBucket)
 	}
 	var err error
-	if cfg.NotOnECS, err = parseBool(m, keyNotOnECS); err != nil {
+	if cfg.NotOnECS, err = locationconfig.Bool(m, keyNotOnECS, false); err != nil {
 		return Config{}, err
 	}
-	if cfg.InsecureSkipTLSVerify, err = parseBool(m, keyInsecureSkipTLSVerify); err != nil {
+	if cfg.InsecureSkipTLSVerify, err = locationconfig.Bool(m, keyInsecureSkipTLSVerify, false); err != nil {
 		return Config{}, err
 	}
 	if cfg.Network, err = oneOf(m, keyNetwork, NetworkPublic, NetworkPublic, NetworkInternal, NetworkAccelerate); err != nil {
@@ -109,39 +110,6 @@ func ParseConfig(m map[string]string) (Config, error) {
 		return Config{}, err
 	}
 	return cfg, nil
-}
-
-func checkKeys(m map[string]string) error {
-	valid := make(map[string]bool, len(validKeys))
-	for _, k := range validKeys {
-		valid[k] = true
-	}
-	var unknown []string
-	for k := range m {
-		if !valid[k] {
-			unknown = append(unknown, strconv.Quote(k))
-		}
-	}
-	if len(unknown) == 0 {
-		return nil
-	}
-	sort.Strings(unknown)
-	sorted := append([]string(nil), validKeys...)
-	sort.Strings(sorted)
-	return fmt.Errorf("unknown config key %s for provider alibabacloud; valid keys are: %s",
-		strings.Join(unknown, ", "), strings.Join(sorted, ", "))
-}
-
-func parseBool(m map[string]string, key string) (bool, error) {
-	v, ok := m[key]
-	if !ok || v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, fmt.Errorf("config key %q: %q is not a boolean; valid values are true, false", key, v)
-	}
-	return b, nil
 }
 
 // oneOf returns m[key], or def when unset, and refuses anything outside choices.

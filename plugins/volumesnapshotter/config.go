@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/locationconfig"
 )
 
 // Config keys of a VolumeSnapshotLocation. The first block is what the existing open-source Alibaba
@@ -46,8 +46,6 @@ const (
 	minRestoreTimeout     = time.Minute
 	maxRestoreTimeout     = 24 * time.Hour
 	maxKMSKeyIDLength     = 256
-	maxQuotedBytes        = 64 // error messages quote at most this much of a value
-	maxShownUnknownKeys   = 5
 )
 
 // Config is a validated VolumeSnapshotLocation config.
@@ -91,7 +89,7 @@ var (
 // ParseConfig validates every key of a location's config. Errors name the key, the value and what the
 // key accepts.
 func ParseConfig(m map[string]string) (Config, error) {
-	if err := checkConfigKeys(m); err != nil {
+	if err := locationconfig.CheckKeys(m, configKeys); err != nil {
 		return Config{}, err
 	}
 	cfg := Config{CredentialsFile: m[keyCredentialsFile]}
@@ -102,10 +100,10 @@ func ParseConfig(m map[string]string) (Config, error) {
 	if cfg.Endpoint, err = parseEndpoint(m[keyEndpoint]); err != nil {
 		return Config{}, err
 	}
-	if cfg.NotOnECS, err = parseConfigBool(m, keyNotOnECS, false); err != nil {
+	if cfg.NotOnECS, err = locationconfig.Bool(m, keyNotOnECS, false); err != nil {
 		return Config{}, err
 	}
-	if cfg.InstantAccess, err = parseConfigBool(m, keyInstantAccess, true); err != nil {
+	if cfg.InstantAccess, err = locationconfig.Bool(m, keyInstantAccess, true); err != nil {
 		return Config{}, err
 	}
 	if cfg.RetentionDays, cfg.RetentionNone, err = parseSnapshotRetention(m[keySnapshotRetentionDays]); err != nil {
@@ -123,59 +121,17 @@ func ParseConfig(m map[string]string) (Config, error) {
 	return cfg, nil
 }
 
-func checkConfigKeys(m map[string]string) error {
-	valid := make(map[string]bool, len(configKeys))
-	for _, k := range configKeys {
-		valid[k] = true
-	}
-	var unknown []string
-	for k := range m {
-		if !valid[k] {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) == 0 {
-		return nil
-	}
-	sort.Strings(unknown)
-	shown := make([]string, 0, maxShownUnknownKeys+1)
-	for i, k := range unknown {
-		if i == maxShownUnknownKeys {
-			shown = append(shown, fmt.Sprintf("and %d more", len(unknown)-i))
-			break
-		}
-		shown = append(shown, quoteBounded(k))
-	}
-	sorted := append([]string(nil), configKeys...)
-	sort.Strings(sorted)
-	return fmt.Errorf("unknown config key %s for provider alibabacloud; valid keys are: %s",
-		strings.Join(shown, ", "), strings.Join(sorted, ", "))
-}
-
-// quoteBounded quotes v for an error message, cut short so a pasted blob (or a misplaced secret)
-// cannot flood logs.
-func quoteBounded(v string) string {
-	if len(v) <= maxQuotedBytes {
-		return strconv.Quote(v)
-	}
-	cut := maxQuotedBytes
-	for cut > 0 && !utf8.RuneStart(v[cut]) {
-		cut--
-	}
-	return strconv.Quote(v[:cut]) + fmt.Sprintf("... (%d bytes)", len(v))
-}
-
 func parseRegionAndZone(region, zone string) (string, string, error) {
 	if region == "" {
 		return "", "", fmt.Errorf("config key %q is required: the region of the disks, such as cn-hangzhou", keyRegion)
 	}
 	if !locationRegionPattern.MatchString(region) {
 		return "", "", fmt.Errorf("config key %q: %s is not an Alibaba Cloud region ID such as cn-hangzhou",
-			keyRegion, quoteBounded(region))
+			keyRegion, locationconfig.Quote(region))
 	}
 	if zone != "" && !zoneInRegion(zone, region) {
 		return "", "", fmt.Errorf("config key %q: %s is not a zone of region %s; use a zone ID that starts with the region, such as cn-hangzhou-h in cn-hangzhou",
-			keyZone, quoteBounded(zone), region)
+			keyZone, locationconfig.Quote(zone), region)
 	}
 	return region, zone, nil
 }
@@ -208,21 +164,9 @@ func parseEndpoint(v string) (string, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") ||
 		(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return "", fmt.Errorf("config key %q: %s is not an endpoint; use host[:port] or http(s)://host[:port] such as ecs.cn-hangzhou.aliyuncs.com",
-			keyEndpoint, quoteBounded(v))
+			keyEndpoint, locationconfig.Quote(v))
 	}
 	return u.Scheme + "://" + u.Host, nil
-}
-
-func parseConfigBool(m map[string]string, key string, def bool) (bool, error) {
-	v := m[key]
-	if v == "" {
-		return def, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, fmt.Errorf("config key %q: %s is not a boolean; valid values are true, false", key, quoteBounded(v))
-	}
-	return b, nil
 }
 
 // parseSnapshotRetention returns a fixed number of days, or "keep until deleted", or neither: follow
@@ -237,7 +181,7 @@ func parseSnapshotRetention(v string) (days int, none bool, err error) {
 	days, err = strconv.Atoi(v)
 	if err != nil || days < 1 || days > maxRetentionDays {
 		return 0, false, fmt.Errorf("config key %q: invalid value %s; valid values are %s (default: the backup's TTL), a number of days from 1 to %d, %s (keep until deleted)",
-			keySnapshotRetentionDays, quoteBounded(v), retentionFollowBackup, maxRetentionDays, retentionNone)
+			keySnapshotRetentionDays, locationconfig.Quote(v), retentionFollowBackup, maxRetentionDays, retentionNone)
 	}
 	return days, false, nil
 }
@@ -249,7 +193,7 @@ func parseDefaultRetentionDays(v string) (int, error) {
 	days, err := strconv.Atoi(v)
 	if err != nil || days < 1 || days > maxRetentionDays {
 		return 0, fmt.Errorf("config key %q: invalid value %s; use a number of days from 1 to %d (default %d)",
-			keyDefaultRetentionDays, quoteBounded(v), maxRetentionDays, defaultRetentionDays)
+			keyDefaultRetentionDays, locationconfig.Quote(v), maxRetentionDays, defaultRetentionDays)
 	}
 	return days, nil
 }
@@ -260,7 +204,7 @@ func parseKMSKeyID(v string) (string, error) {
 	}
 	if len(v) > maxKMSKeyIDLength || !kmsKeyIDPattern.MatchString(v) {
 		return "", fmt.Errorf("config key %q: %s is not a KMS key; use a key ID, alias/<name> or a key ARN (acs:kms:...)",
-			keyKMSKeyID, quoteBounded(v))
+			keyKMSKeyID, locationconfig.Quote(v))
 	}
 	return v, nil
 }
@@ -272,7 +216,7 @@ func parseRestoreTimeout(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	if err != nil || d < minRestoreTimeout || d > maxRestoreTimeout {
 		return 0, fmt.Errorf("config key %q: invalid value %s; use a duration from 1m to 24h such as 45m (default 30m)",
-			keyRestoreTimeout, quoteBounded(v))
+			keyRestoreTimeout, locationconfig.Quote(v))
 	}
 	return d, nil
 }

@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/locationconfig"
 )
 
 // Drivers of PVs that are ECS disks.
@@ -102,7 +104,7 @@ func csiDiskID(obj map[string]any) (string, error) {
 		return "", err
 	}
 	if !diskIDPattern.MatchString(handle) {
-		return "", fmt.Errorf("%s volume handle %s is not a disk ID", csiDiskDriver, quoteBounded(handle))
+		return "", fmt.Errorf("%s volume handle %s is not a disk ID", csiDiskDriver, locationconfig.Quote(handle))
 	}
 	return handle, nil
 }
@@ -124,10 +126,10 @@ func flexDiskID(obj map[string]any) (string, error) {
 		// Which one the driver mounts is not ours to guess, and snapshotting the wrong disk is worse
 		// than failing.
 		return "", fmt.Errorf("%s options name two disks: %s=%s, %s=%s", flexDiskDriver,
-			flexVolumeIDOption, quoteBounded(upper), flexLegacyVolumeIDOption, quoteBounded(lower))
+			flexVolumeIDOption, locationconfig.Quote(upper), flexLegacyVolumeIDOption, locationconfig.Quote(lower))
 	}
 	if !diskIDPattern.MatchString(id) {
-		return "", fmt.Errorf("%s option %s is not a disk ID: %s", flexDiskDriver, flexVolumeIDOption, quoteBounded(id))
+		return "", fmt.Errorf("%s option %s is not a disk ID: %s", flexDiskDriver, flexVolumeIDOption, locationconfig.Quote(id))
 	}
 	return id, nil
 }
@@ -176,11 +178,11 @@ func SetDisk(pv runtime.Unstructured, diskID, zone, region string) (*unstructure
 		return nil, fmt.Errorf("PersistentVolume %q is not an Alibaba Cloud disk volume", name)
 	}
 	if !diskIDPattern.MatchString(diskID) {
-		return nil, fmt.Errorf("PersistentVolume %q: new disk ID %s is not a disk ID", name, quoteBounded(diskID))
+		return nil, fmt.Errorf("PersistentVolume %q: new disk ID %s is not a disk ID", name, locationconfig.Quote(diskID))
 	}
 	if !locationRegionPattern.MatchString(region) || !zoneInRegion(zone, region) {
 		return nil, fmt.Errorf("PersistentVolume %q: new disk's zone %s is not a zone of region %s",
-			name, quoteBounded(zone), quoteBounded(region))
+			name, locationconfig.Quote(zone), locationconfig.Quote(region))
 	}
 	out, err := copyObject(pv)
 	if err != nil {
