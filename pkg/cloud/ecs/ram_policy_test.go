@@ -1,12 +1,9 @@
 package ecs_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/internal/rampolicy"
 )
 
 // ramPolicyFile is the least-privilege ECS policy for the VolumeSnapshotter's RAM user or role.
@@ -22,23 +21,11 @@ const ramPolicyFile = "../../../examples/velero-install/ram-policy-ecs.json"
 // Every ECS request starts as sdk.<Action>WithOptions(...) in this package, and each RPC action is
 // authorised by the RAM action of the same name. The policy must grant exactly those.
 func TestRAMPolicyGrantsExactlyTheActionsCalled(t *testing.T) {
-	data, err := os.ReadFile(ramPolicyFile)
+	statements, err := rampolicy.Read(ramPolicyFile)
 	require.NoError(t, err)
-	var policy struct {
-		Version   string
-		Statement []struct {
-			Effect   string
-			Action   []string
-			Resource []string
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	require.NoError(t, dec.Decode(&policy), "%s is not a RAM policy document", ramPolicyFile)
-	assert.Equal(t, "1", policy.Version)
-	require.Len(t, policy.Statement, 1)
-	assert.Equal(t, "Allow", policy.Statement[0].Effect)
-	granted := append([]string(nil), policy.Statement[0].Action...)
+	require.Len(t, statements, 1)
+	assert.Equal(t, "Allow", statements[0].Effect)
+	granted := append([]string(nil), statements[0].Action...)
 	sort.Strings(granted)
 	assert.Equal(t, actionsCalled(t), granted)
 }
