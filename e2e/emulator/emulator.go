@@ -22,6 +22,7 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/oss"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
 // DefaultRegion is the region served when Options.Region is empty.
@@ -91,7 +92,7 @@ func New(opts Options) (*Emulator, error) {
 		return nil, fmt.Errorf("start oss emulator: %w", err)
 	}
 	e.oss = svc
-	ecsSvc, err := ecs.New(ecs.Config{DataDir: e.dataDir, Options: opts.ECS, Keys: e.lookupECSKey, Faults: e.faults, Logger: e.log})
+	ecsSvc, err := ecs.New(ecs.Config{DataDir: e.dataDir, Options: opts.ECS, Keys: e.lookupKey, Faults: e.faults, Logger: e.log})
 	if err != nil {
 		e.removeOwnDir()
 		return nil, fmt.Errorf("start ecs emulator: %w", err)
@@ -121,18 +122,12 @@ func (e *Emulator) RemoveCredential(accessKeyID string) {
 	delete(e.creds, accessKeyID)
 }
 
-func (e *Emulator) lookupKey(id string) (oss.Key, bool) {
+// lookupKey serves every service: they all accept the same keys.
+func (e *Emulator) lookupKey(id string) (svc.Key, bool) {
 	e.credMu.RLock()
 	defer e.credMu.RUnlock()
 	c, ok := e.creds[id]
-	return oss.Key{Secret: c.AccessKeySecret, SecurityToken: c.SecurityToken, Expiration: c.Expiration}, ok
-}
-
-func (e *Emulator) lookupECSKey(id string) (ecs.Key, bool) {
-	e.credMu.RLock()
-	defer e.credMu.RUnlock()
-	c, ok := e.creds[id]
-	return ecs.Key{Secret: c.AccessKeySecret, SecurityToken: c.SecurityToken, Expiration: c.Expiration}, ok
+	return svc.Key{Secret: c.AccessKeySecret, SecurityToken: c.SecurityToken, Expiration: c.Expiration}, ok
 }
 
 // route sends /_admin/ to the admin API, RPC requests of ECS's API version to ECS, and everything else to

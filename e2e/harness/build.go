@@ -26,7 +26,7 @@ type buildStep struct {
 	pkgs    []string
 	out     string // -o: a file, or a directory ending in "/"
 	ldflags func(version string) string
-	// version receives the pinned module's version.
+	// version, if set, receives the pinned module's version.
 	version *string
 }
 
@@ -44,7 +44,7 @@ func (l Layout) buildSteps(bins *Binaries) []buildStep {
 		{what: "kube-apiserver, kube-controller-manager, kubectl", module: "k8s.io/kubernetes", version: &bins.KubernetesVersion,
 			dir: "e2e/components/kubernetes", out: l.BinDir() + "/", ldflags: k8sVersion,
 			pkgs: []string{"k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes/cmd/kube-controller-manager", "k8s.io/kubernetes/cmd/kubectl"}},
-		{what: "etcd", module: "go.etcd.io/etcd/server/v3", version: &bins.EtcdVersion, dir: "e2e/components/kubernetes",
+		{what: "etcd", module: "go.etcd.io/etcd/server/v3", dir: "e2e/components/kubernetes",
 			pkgs: []string{"go.etcd.io/etcd/server/v3"}, out: filepath.Join(l.BinDir(), "etcd"), ldflags: plain},
 		{what: "velero (CLI and server)", module: "github.com/vmware-tanzu/velero", version: &bins.VeleroVersion, dir: "e2e/components/velero",
 			pkgs: []string{"."}, out: filepath.Join(l.BinDir(), "velero"), ldflags: func(v string) string {
@@ -76,7 +76,9 @@ func (l Layout) Build(ctx context.Context, out io.Writer) (Binaries, error) {
 			if version, err = l.moduleVersion(ctx, goBin, filepath.Join(l.Repo, s.dir), s.module); err != nil {
 				return bins, err
 			}
-			*s.version = version
+			if s.version != nil {
+				*s.version = version
+			}
 		}
 		if err := l.runBuild(ctx, goBin, s, version, out); err != nil {
 			return bins, err

@@ -57,7 +57,7 @@ type Binaries struct {
 	Etcd, KubeAPIServer, KubeControllerManager, Kubectl, Velero, Emulator string
 	PluginDir                                                             string
 	// Versions of the components, as their pinning go.mod files say.
-	KubernetesVersion, EtcdVersion, VeleroVersion string
+	KubernetesVersion, VeleroVersion string
 }
 
 // Binaries returns where Build puts each program.

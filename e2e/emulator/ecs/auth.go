@@ -5,17 +5,15 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
-// Key is what the emulator knows about one AccessKey ID.
-type Key struct {
-	Secret        string
-	SecurityToken string    // non-empty: an STS key, every request must carry this token
-	Expiration    time.Time // zero: never expires
-}
-
-// KeyLookup resolves an AccessKey ID. It is a function so keys can be added or rotated while running.
-type KeyLookup func(accessKeyID string) (Key, bool)
+// Key and KeyLookup are the emulator's accepted keys, shared by every service.
+type (
+	Key       = svc.Key
+	KeyLookup = svc.KeyLookup
+)
 
 // maxClockSkew is how far a request's timestamp may be from the wall clock, as in the real gateway.
 const maxClockSkew = 15 * time.Minute

@@ -18,6 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
 const (
@@ -163,15 +164,15 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
 	start := time.Now()
-	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	rec := svc.NewRecorder(w)
 	c := &call{w: rec, r: r, id: newRequestID()}
 	rec.Header().Set("x-acs-request-id", c.id)
 	if e := s.serve(c); e != nil {
 		c.writeError(e)
 	}
-	s.stats.record(c.action, c.errCode, rec.status)
+	s.stats.record(c.action, c.errCode, rec.Status)
 	s.log.WithFields(logrus.Fields{
-		"action": c.action, "region": c.region, "resource": c.resource, "status": rec.status, "code": c.errCode,
+		"action": c.action, "region": c.region, "resource": c.resource, "status": rec.Status, "code": c.errCode,
 		"request_id": c.id, "duration": time.Since(start).Round(time.Microsecond),
 	}).Debug("ecs request")
 }
@@ -240,14 +241,7 @@ func (s *Service) run(c *call, act action) (any, *apiError) {
 // applyFault delays, fails or resets the request. done means the connection is gone.
 func (s *Service) applyFault(c *call, f faults.Fault) (done bool, e *apiError) {
 	log := s.log.WithFields(logrus.Fields{"action": c.action, "request_id": c.id})
-	if f.Latency > 0 {
-		t := time.NewTimer(f.Latency)
-		select {
-		case <-t.C:
-		case <-c.r.Context().Done():
-			t.Stop()
-		}
-	}
+	faults.Delay(c.r.Context(), f.Latency)
 	switch {
 	case f.ResetMidBody:
 		log.Info("fault: resetting connection")
@@ -273,25 +267,3 @@ func (s *Service) applyFault(c *call, f faults.Fault) (done bool, e *apiError) {
 	}
 	return false, nil
 }
-
-// recorder remembers the status for stats and logs; Unwrap keeps http.ResponseController (hijacking for
-// resets) working through it.
-type recorder struct {
-	http.ResponseWriter
-	status      int
-	wroteHeader bool
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if !r.wroteHeader {
-		r.status, r.wroteHeader = code, true
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	r.wroteHeader = true
-	return r.ResponseWriter.Write(p)
-}
-
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

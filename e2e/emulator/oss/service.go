@@ -20,21 +20,17 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
 // ServiceName is how faults address this service.
 const ServiceName = "oss"
 
-// Key is what the emulator knows about one AccessKey ID.
-type Key struct {
-	Secret        string
-	SecurityToken string    // non-empty: an STS key, every request must carry this token
-	Expiration    time.Time // zero: never expires
-}
-
-// KeyLookup resolves an AccessKey ID. It is a function rather than a fixed list so the emulator can add or
-// rotate keys while running (STS refresh tests).
-type KeyLookup func(accessKeyID string) (Key, bool)
+// Key and KeyLookup are the emulator's accepted keys, shared by every service.
+type (
+	Key       = svc.Key
+	KeyLookup = svc.KeyLookup
+)
 
 // Config configures a Service.
 type Config struct {
@@ -134,7 +130,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
 	start := time.Now()
-	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	rec := svc.NewRecorder(w)
 	c := &call{w: rec, r: r, id: s.newRequestID(), query: r.URL.Query()}
 	h := rec.Header()
 	h.Set("x-oss-request-id", c.id)
@@ -144,9 +140,9 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e := s.serve(c); e != nil {
 		c.writeError(e)
 	}
-	s.stats.record(c.op, c.errCode, rec.status)
+	s.stats.record(c.op, c.errCode, rec.Status)
 	s.log.WithFields(logrus.Fields{
-		"op": c.op, "bucket": c.bucket, "key": c.key, "status": rec.status, "code": c.errCode,
+		"op": c.op, "bucket": c.bucket, "key": c.key, "status": rec.Status, "code": c.errCode,
 		"request_id": c.id, "duration": time.Since(start).Round(time.Microsecond),
 	}).Debug("oss request")
 }
@@ -178,14 +174,7 @@ func (s *Service) serve(c *call) *apiError {
 // be written.
 func (s *Service) applyFault(c *call, f faults.Fault) (done bool, e *apiError) {
 	log := s.log.WithFields(logrus.Fields{"op": c.op, "request_id": c.id})
-	if f.Latency > 0 {
-		t := time.NewTimer(f.Latency)
-		select {
-		case <-t.C:
-		case <-c.r.Context().Done():
-			t.Stop()
-		}
-	}
+	faults.Delay(c.r.Context(), f.Latency)
 	switch {
 	case f.ResetMidBody && c.op == "GetObject":
 		log.Info("fault: resetting connection mid response body")
@@ -222,25 +211,3 @@ func (s *Service) applyFault(c *call, f faults.Fault) (done bool, e *apiError) {
 	}
 	return false, nil
 }
-
-// recorder remembers the status for stats and logs; Unwrap keeps http.ResponseController (hijacking for
-// resets, flushing) working through it.
-type recorder struct {
-	http.ResponseWriter
-	status      int
-	wroteHeader bool
-}
-
-func (r *recorder) WriteHeader(code int) {
-	if !r.wroteHeader {
-		r.status, r.wroteHeader = code, true
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *recorder) Write(p []byte) (int, error) {
-	r.wroteHeader = true
-	return r.ResponseWriter.Write(p)
-}
-
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
