@@ -1,0 +1,123 @@
+package transform
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden <case>.out.yaml files from the rules' output")
+
+// goldenCases runs every testdata/<dir>/<case>.in.yaml through the rules named for that case and compares
+// the result with <case>.out.yaml. An input file may hold several objects (YAML documents); each is
+// transformed on its own. A skipped object is written as `skipped: <reason>`. Every input file must have
+// a case and every case an input file, so no golden file is silently ignored.
+func goldenCases(t *testing.T, dir string, cases map[string]Pipeline) {
+	t.Helper()
+	inputs, err := filepath.Glob(filepath.Join("testdata", dir, "*.in.yaml"))
+	require.NoError(t, err)
+	found := map[string]bool{}
+	for _, in := range inputs {
+		found[strings.TrimSuffix(filepath.Base(in), ".in.yaml")] = true
+	}
+	names := make([]string, 0, len(cases))
+	for name := range cases {
+		names = append(names, name)
+		require.True(t, found[name], "case %s has no testdata/%s/%s.in.yaml", name, dir, name)
+	}
+	for name := range found {
+		_, ok := cases[name]
+		require.True(t, ok, "testdata/%s/%s.in.yaml has no case", dir, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			base := filepath.Join("testdata", dir, name)
+			got := applyGolden(t, cases[name], readDocs(t, base+".in.yaml"))
+			if *update {
+				require.NoError(t, os.WriteFile(base+".out.yaml", got, 0o644))
+				return
+			}
+			want, err := os.ReadFile(base + ".out.yaml")
+			require.NoError(t, err, "run go test ./pkg/transform -run %s -update to create it", t.Name())
+			assert.Equal(t, string(normalizeDocs(t, want)), string(got))
+		})
+	}
+}
+
+func applyGolden(t *testing.T, p Pipeline, docs []*unstructured.Unstructured) []byte {
+	t.Helper()
+	var out [][]byte
+	for _, obj := range docs {
+		outcome, err := p.Apply(obj)
+		require.NoError(t, err)
+		var doc any = obj.Object
+		if outcome.Skip != "" {
+			doc = map[string]any{"skipped": outcome.Skip}
+		}
+		b, err := yaml.Marshal(doc)
+		require.NoError(t, err)
+		out = append(out, b)
+	}
+	return bytes.Join(out, []byte("---\n"))
+}
+
+// readDocs decodes YAML documents the way Velero hands items to a plugin: JSON into unstructured content,
+// so integers are int64.
+func readDocs(t *testing.T, path string) []*unstructured.Unstructured {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var docs []*unstructured.Unstructured
+	for _, doc := range splitDocs(raw) {
+		js, err := yaml.YAMLToJSON(doc)
+		require.NoError(t, err)
+		obj := &unstructured.Unstructured{}
+		require.NoError(t, obj.UnmarshalJSON(js), "%s", path)
+		docs = append(docs, obj)
+	}
+	return docs
+}
+
+func normalizeDocs(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	var out [][]byte
+	for _, doc := range splitDocs(raw) {
+		var v any
+		require.NoError(t, yaml.Unmarshal(doc, &v))
+		b, err := yaml.Marshal(v)
+		require.NoError(t, err)
+		out = append(out, b)
+	}
+	return bytes.Join(out, []byte("---\n"))
+}
+
+func splitDocs(raw []byte) [][]byte {
+	var docs [][]byte
+	for _, doc := range bytes.Split(raw, []byte("\n---")) {
+		if len(bytes.TrimSpace(stripComments(doc))) > 0 {
+			docs = append(docs, doc)
+		}
+	}
+	return docs
+}
+
+func stripComments(doc []byte) []byte {
+	var b bytes.Buffer
+	for _, line := range bytes.Split(doc, []byte("\n")) {
+		if !bytes.HasPrefix(bytes.TrimSpace(line), []byte("#")) {
+			b.Write(line)
+			b.WriteByte('\n')
+		}
+	}
+	return b.Bytes()
+}

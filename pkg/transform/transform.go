@@ -1,0 +1,50 @@
+// Package transform holds the pure rewrites our restore item actions apply to Kubernetes objects while
+// they move between clusters: image registries, storage classes, access modes, disk sizes, node pins,
+// PVC names, Ingress versions and Services. Every rule is a value built once per restore from validated
+// configuration and facts about the target cluster; applying it touches only the object it is given.
+package transform
+
+import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Rule rewrites one object in place. Rules are safe for concurrent use: all their state is read-only
+// after construction.
+type Rule interface {
+	// Name is the rule's configuration key, used in logs and errors.
+	Name() string
+	// Apply rewrites obj if the rule concerns it and records what it did in out. An object the rule does
+	// not concern is left untouched and out is left empty.
+	Apply(obj *unstructured.Unstructured, out *Outcome) error
+}
+
+// Outcome is what rules did to one object.
+type Outcome struct {
+	// Notes say what changed and why, one line each, for the restore log.
+	Notes []string
+	// Skip, when not empty, is why the object must not be restored at all (for example a PV whose data
+	// cannot follow it and that dynamic provisioning replaces).
+	Skip string
+}
+
+// Note records a change.
+func (o *Outcome) Note(rule, format string, args ...any) {
+	o.Notes = append(o.Notes, rule+": "+sprintf(format, args...))
+}
+
+// Pipeline applies rules in order. It stops at the first error or when a rule decides to skip the object.
+type Pipeline []Rule
+
+// Apply runs the pipeline over obj.
+func (p Pipeline) Apply(obj *unstructured.Unstructured) (Outcome, error) {
+	var out Outcome
+	for _, r := range p {
+		if err := r.Apply(obj, &out); err != nil {
+			return out, wrapRule(r.Name(), err)
+		}
+		if out.Skip != "" {
+			return out, nil
+		}
+	}
+	return out, nil
+}
