@@ -58,7 +58,7 @@ func applyGolden(t *testing.T, p Pipeline, docs []*unstructured.Unstructured) []
 	t.Helper()
 	var out [][]byte
 	for _, obj := range docs {
-		outcome, err := p.Apply(obj)
+		outcome, err := p.Apply(Item{Object: obj, FromBackup: obj.DeepCopy()})
 		require.NoError(t, err)
 		var doc any = obj.Object
 		if outcome.Skip != "" {

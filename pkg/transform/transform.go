@@ -13,9 +13,18 @@ import (
 type Rule interface {
 	// Name is the rule's configuration key, used in logs and errors.
 	Name() string
-	// Apply rewrites obj if the rule concerns it and records what it did in out. An object the rule does
-	// not concern is left untouched and out is left empty.
-	Apply(obj *unstructured.Unstructured, out *Outcome) error
+	// Apply rewrites item.Object if the rule concerns it and records what it did in out. An object the
+	// rule does not concern is left untouched and out is left empty.
+	Apply(item Item, out *Outcome) error
+}
+
+// Item is one object on its way into the target cluster.
+type Item struct {
+	// Object is the object as it will be created; rules rewrite it in place.
+	Object *unstructured.Unstructured
+	// FromBackup is the object as the backup holds it, before Velero's own actions changed it (Velero
+	// clears a Service's NodePorts, for example). Read-only; nil when unknown.
+	FromBackup *unstructured.Unstructured
 }
 
 // Outcome is what rules did to one object.
@@ -35,11 +44,11 @@ func (o *Outcome) Note(rule, format string, args ...any) {
 // Pipeline applies rules in order. It stops at the first error or when a rule decides to skip the object.
 type Pipeline []Rule
 
-// Apply runs the pipeline over obj.
-func (p Pipeline) Apply(obj *unstructured.Unstructured) (Outcome, error) {
+// Apply runs the pipeline over one item.
+func (p Pipeline) Apply(item Item) (Outcome, error) {
 	var out Outcome
 	for _, r := range p {
-		if err := r.Apply(obj, &out); err != nil {
+		if err := r.Apply(item, &out); err != nil {
 			return out, wrapRule(r.Name(), err)
 		}
 		if out.Skip != "" {
