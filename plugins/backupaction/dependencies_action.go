@@ -1,0 +1,147 @@
+package backupaction
+
+import (
+	"context"
+	"strings"
+	"sync"
+
+	"github.com/sirupsen/logrus"
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	"github.com/vmware-tanzu/velero/pkg/plugin/velero"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Group-resources of the dependencies we add.
+var (
+	ingressClasses = schema.GroupResource{Group: "networking.k8s.io", Resource: "ingressclasses"}
+	storageClasses = schema.GroupResource{Group: "storage.k8s.io", Resource: "storageclasses"}
+	crds           = schema.GroupResource{Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"}
+)
+
+// CRD is what the action needs to know of a custom resource definition.
+type CRD struct {
+	// Name is the CRD's name, <plural>.<group>.
+	Name  string
+	Group string
+	Kind  string
+}
+
+// CRDLister lists the cluster's custom resource definitions.
+type CRDLister interface {
+	CRDs(ctx context.Context) ([]CRD, error)
+}
+
+// DependenciesAction returns, as additional items, what an object needs to be restored into an empty
+// cluster and that Velero does not already add in the backup's mode: an Ingress's IngressClass, a
+// PVC's StorageClass, and a custom resource's CRD when the backup's resource filter keeps Velero from
+// adding it (Velero adds a CRD itself unless the backup lists resources without naming CRDs).
+type DependenciesAction struct {
+	log  logrus.FieldLogger
+	crds CRDLister
+
+	once  sync.Once
+	kinds map[schema.GroupKind]string // custom resource kind → CRD name
+	err   error
+}
+
+// NewDependenciesAction returns the action; crds is read once, when Velero asks what it applies to.
+func NewDependenciesAction(log logrus.FieldLogger, crds CRDLister) *DependenciesAction {
+	return &DependenciesAction{log: log, crds: crds}
+}
+
+// AppliesTo implements BackupItemAction: Ingresses, PVCs and every custom resource the cluster defines
+// now, so built-in kinds other than those two never cost a plugin call.
+func (a *DependenciesAction) AppliesTo() (velero.ResourceSelector, error) {
+	resources := []string{"ingresses.networking.k8s.io", "ingresses.extensions", "persistentvolumeclaims"}
+	a.once.Do(func() {
+		var list []CRD
+		list, a.err = a.crds.CRDs(context.Background())
+		a.kinds = map[schema.GroupKind]string{}
+		for _, c := range list {
+			a.kinds[schema.GroupKind{Group: c.Group, Kind: c.Kind}] = c.Name
+		}
+	})
+	if a.err != nil {
+		// A backup without CRD completion is still a backup: Velero's own CRD handling remains.
+		a.log.WithError(a.err).Warn("cannot list custom resource definitions; their completion is left to Velero")
+	}
+	for _, name := range a.kinds {
+		resources = append(resources, name)
+	}
+	return velero.ResourceSelector{IncludedResources: resources}, nil
+}
+
+// Execute implements BackupItemAction.
+func (a *DependenciesAction) Execute(item runtime.Unstructured, backup *velerov1.Backup) (
+	runtime.Unstructured, []velero.ResourceIdentifier, error) {
+	obj := &unstructured.Unstructured{Object: item.UnstructuredContent()}
+	dep, ok := a.dependency(obj, backup)
+	if !ok || !wanted(backup, dep.GroupResource) {
+		return item, nil, nil
+	}
+	// Velero re-checks additional items against the backup's filters and would drop a cluster-scoped
+	// one the resource list does not name; wanted has already honoured what the user excluded.
+	annotations := obj.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[velerov1.MustIncludeAdditionalItemAnnotation] = "true"
+	obj.SetAnnotations(annotations)
+	a.log.WithFields(logrus.Fields{"item": obj.GetKind() + " " + obj.GetNamespace() + "/" + obj.GetName(),
+		"dependency": dep.GroupResource.String() + " " + dep.Name}).Info("adding dependency")
+	return obj, []velero.ResourceIdentifier{dep}, nil
+}
+
+func (a *DependenciesAction) dependency(obj *unstructured.Unstructured, backup *velerov1.Backup) (velero.ResourceIdentifier, bool) {
+	gvk := obj.GroupVersionKind()
+	switch {
+	case gvk.Kind == "Ingress" && (gvk.Group == "networking.k8s.io" || gvk.Group == "extensions"):
+		class, _, _ := unstructured.NestedString(obj.Object, "spec", "ingressClassName")
+		if class == "" {
+			class = obj.GetAnnotations()["kubernetes.io/ingress.class"]
+		}
+		return velero.ResourceIdentifier{GroupResource: ingressClasses, Name: class}, class != ""
+	case gvk.Kind == "PersistentVolumeClaim" && gvk.Group == "":
+		class, _, _ := unstructured.NestedString(obj.Object, "spec", "storageClassName")
+		if class == "" {
+			class = obj.GetAnnotations()["volume.beta.kubernetes.io/storage-class"]
+		}
+		return velero.ResourceIdentifier{GroupResource: storageClasses, Name: class}, class != ""
+	}
+	name, ok := a.kinds[gvk.GroupKind()]
+	if !ok || veleroAddsCRDs(backup) {
+		return velero.ResourceIdentifier{}, false
+	}
+	return velero.ResourceIdentifier{GroupResource: crds, Name: name}, true
+}
+
+// veleroAddsCRDs reports whether Velero itself backs up the CRD of every custom resource it backs up:
+// it does unless the backup lists the resources to include without CRDs among them (and then, with
+// --include-cluster-resources unset, it excludes CRDs as cluster resources nobody asked for).
+func veleroAddsCRDs(backup *velerov1.Backup) bool {
+	inc := backup.Spec.IncludedResources
+	return len(inc) == 0 || matchesAny(inc, crds)
+}
+
+// wanted reports whether the user's filters allow the dependency: not when cluster resources are
+// turned off, not when its resource is excluded by name.
+func wanted(backup *velerov1.Backup, gr schema.GroupResource) bool {
+	if icr := backup.Spec.IncludeClusterResources; icr != nil && !*icr {
+		return false
+	}
+	return !matchesAny(backup.Spec.ExcludedResources, gr) &&
+		!matchesAny(backup.Spec.ExcludedClusterScopedResources, gr)
+}
+
+// matchesAny reports whether a resource filter list names gr: "*", its plural alone, or plural.group.
+func matchesAny(list []string, gr schema.GroupResource) bool {
+	for _, s := range list {
+		s = strings.ToLower(strings.TrimSpace(s))
+		if s == "*" || s == gr.Resource || s == gr.String() {
+			return true
+		}
+	}
+	return false
+}
