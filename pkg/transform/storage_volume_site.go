@@ -1,0 +1,147 @@
+package transform
+
+import (
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// betaClassAnnotation is the StorageClass annotation that predates spec.storageClassName; Kubernetes
+// still lets it win over the field, so a rule that changes the class must change both.
+const betaClassAnnotation = "volume.beta.kubernetes.io/storage-class"
+
+// volumeSite is one place that declares a volume's class, access modes and size: a PVC, a PV, or one
+// volumeClaimTemplate of a StatefulSet. meta and spec are the live maps inside the object.
+type volumeSite struct {
+	desc string // names the site in notes and errors, e.g. "PVC ns/data"
+	meta map[string]any
+	spec map[string]any
+	isPV bool
+}
+
+// volumeSites returns the sites an object declares, or nil for an object no storage rule concerns.
+func volumeSites(obj *unstructured.Unstructured) []volumeSite {
+	switch {
+	case isCoreV1(obj, "PersistentVolumeClaim"):
+		return topLevelSite(obj, "PVC "+storageRef(obj), false)
+	case isCoreV1(obj, "PersistentVolume"):
+		return topLevelSite(obj, "PV "+obj.GetName(), true)
+	case obj.GetKind() == "StatefulSet":
+		return claimTemplateSites(obj)
+	}
+	return nil
+}
+
+func isCoreV1(obj *unstructured.Unstructured, kind string) bool {
+	return obj.GetAPIVersion() == "v1" && obj.GetKind() == kind
+}
+
+func storageRef(obj *unstructured.Unstructured) string {
+	if obj.GetNamespace() == "" {
+		return obj.GetName()
+	}
+	return obj.GetNamespace() + "/" + obj.GetName()
+}
+
+func topLevelSite(obj *unstructured.Unstructured, desc string, isPV bool) []volumeSite {
+	spec, ok := obj.Object["spec"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	meta, _ := obj.Object["metadata"].(map[string]any)
+	return []volumeSite{{desc: desc, meta: meta, spec: spec, isPV: isPV}}
+}
+
+// claimTemplates returns a StatefulSet's volumeClaimTemplates as live maps.
+func claimTemplates(obj *unstructured.Unstructured) []map[string]any {
+	list, _, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", "volumeClaimTemplates")
+	items, _ := list.([]any)
+	var out []map[string]any
+	for _, item := range items {
+		if m, ok := item.(map[string]any); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func claimTemplateSites(obj *unstructured.Unstructured) []volumeSite {
+	var sites []volumeSite
+	for _, tpl := range claimTemplates(obj) {
+		spec, ok := tpl["spec"].(map[string]any)
+		if !ok {
+			continue
+		}
+		meta, _ := tpl["metadata"].(map[string]any)
+		name, _ := meta["name"].(string)
+		sites = append(sites, volumeSite{
+			desc: "StatefulSet " + storageRef(obj) + " volumeClaimTemplate " + name,
+			meta: meta,
+			spec: spec,
+		})
+	}
+	return sites
+}
+
+func (s volumeSite) annotations() map[string]any {
+	a, _ := s.meta["annotations"].(map[string]any)
+	return a
+}
+
+// class returns the StorageClass the site asks for, "" for none, reading it the way Kubernetes does.
+func (s volumeSite) class() string {
+	if c, ok := s.annotations()[betaClassAnnotation].(string); ok {
+		return c
+	}
+	c, _ := s.spec["storageClassName"].(string)
+	return c
+}
+
+// setClass points the site at class, in the field and in the legacy annotation when the site has it.
+func (s volumeSite) setClass(class string) {
+	s.spec["storageClassName"] = class
+	if a := s.annotations(); a != nil {
+		if _, ok := a[betaClassAnnotation]; ok {
+			a[betaClassAnnotation] = class
+		}
+	}
+}
+
+func (s volumeSite) accessModes() []string {
+	list, _ := s.spec["accessModes"].([]any)
+	modes := make([]string, 0, len(list))
+	for _, m := range list {
+		if str, ok := m.(string); ok {
+			modes = append(modes, str)
+		}
+	}
+	return modes
+}
+
+func (s volumeSite) setAccessModes(modes []string) {
+	list := make([]any, len(modes))
+	for i, m := range modes {
+		list[i] = m
+	}
+	s.spec["accessModes"] = list
+}
+
+func (s volumeSite) volumeMode() string {
+	m, _ := s.spec["volumeMode"].(string)
+	return m
+}
+
+// sizePath is where the site keeps its size: a PV's capacity, a claim's request.
+func (s volumeSite) sizePath() []string {
+	if s.isPV {
+		return []string{"capacity", "storage"}
+	}
+	return []string{"resources", "requests", "storage"}
+}
+
+// isDisk reports whether the site's volume is, or will be, an Alibaba Cloud disk: its class provisions
+// disks, or (for a PV) its source is one whatever its class says.
+func (s volumeSite) isDisk(classes map[string]StorageClass) bool {
+	if c, ok := classes[s.class()]; ok && c.IsDisk() {
+		return true
+	}
+	return s.isPV && pvSourceOf(s.spec).kind == mediumDisk
+}
