@@ -17,7 +17,8 @@ FUZZ_TARGETS := \
 	./plugins/objectstore:FuzzParseConfig \
 	./plugins/volumesnapshotter:FuzzParseConfig \
 	./plugins/volumesnapshotter:FuzzSetDisk \
-	./pkg/cloud/credentials:FuzzParseFile
+	./pkg/cloud/credentials:FuzzParseFile \
+	./pkg/transform:FuzzParseImageRef
 BENCH_FLAGS  ?= -benchtime=1x -count=1
 HARNESS      := .cache/bin/harness
 E2E_TIMEOUT  ?= 45m
@@ -72,6 +73,8 @@ e2e: components ## End-to-end tests: two local clusters, velero server, the plug
 .PHONY: unit
 unit: ## Unit, integration (real SDK against the emulator) and contract (Velero gRPC) tests.
 	$(GO) test -count=1 -timeout 20m ./...
+	# Our Ingress conversion against Kubernetes' own, in the module that pins Kubernetes.
+	cd e2e/components/kubernetes && $(GO) test -count=1 ./...
 
 .PHONY: fuzz-smoke
 fuzz-smoke: ## Run every fuzz target for FUZZTIME (default 10s).
@@ -90,6 +93,7 @@ lint: ## gofmt and go vet (also with build tags).
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags=e2e ./...
+	$(GO) vet -tags=csdr_noactions ./plugins/cmd/...
 
 .PHONY: verify
 verify: ## Fail if go mod tidy (here and in e2e/components) or generated files would change the tree.

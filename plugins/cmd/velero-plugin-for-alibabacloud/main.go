@@ -28,13 +28,13 @@ func main() {
 	factory := veleroclient.NewFactory("velero-plugin-for-alibabacloud", veleroclient.VeleroConfig{})
 	factory.BindFlags(pflag.CommandLine)
 	backups := &volumesnapshotter.VeleroBackups{Factory: factory}
-	framework.NewServer().
+	server := framework.NewServer().
 		BindFlags(pflag.CommandLine).
 		RegisterObjectStore(objectstore.Name, newObjectStore).
 		RegisterVolumeSnapshotter(volumesnapshotter.Name, func(log logrus.FieldLogger) (any, error) {
 			return volumesnapshotter.New(log, volumesnapshotter.DefaultDependencies(backups)), nil
-		}).
-		Serve()
+		})
+	registerItemActions(server, factory).Serve()
 }
 
 func newObjectStore(log logrus.FieldLogger) (any, error) {

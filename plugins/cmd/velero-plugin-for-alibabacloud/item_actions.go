@@ -1,0 +1,44 @@
+//go:build !csdr_noactions
+
+package main
+
+import (
+	"sync"
+
+	"github.com/sirupsen/logrus"
+	veleroclient "github.com/vmware-tanzu/velero/pkg/client"
+	"github.com/vmware-tanzu/velero/pkg/plugin/framework"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/backupaction"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/restoreaction"
+)
+
+// registerItemActions adds our backup and restore item actions. `make bench` builds the binary with
+// the csdr_noactions tag too, to measure restores without them in the same run.
+func registerItemActions(s framework.Server, factory veleroclient.Factory) framework.Server {
+	crds := &backupaction.KubeCRDs{Factory: factory}
+	s = s.RegisterBackupItemAction("csdr.io/backup-dependencies", func(log logrus.FieldLogger) (any, error) {
+		return backupaction.NewDependenciesAction(log, crds), nil
+	}).
+		RegisterBackupItemAction("csdr.io/system-namespaces", func(log logrus.FieldLogger) (any, error) {
+			return backupaction.NewSystemNamespacesAction(log), nil
+		}).
+		RegisterBackupItemAction("csdr.io/system-namespace-objects", func(log logrus.FieldLogger) (any, error) {
+			return backupaction.NewSystemNamespaceObjectsAction(log), nil
+		})
+
+	reader := &restoreaction.KubeReader{Factory: factory}
+	var (
+		once     sync.Once
+		sessions *restoreaction.Sessions
+	)
+	for name := range restoreaction.Families {
+		s = s.RegisterRestoreItemAction(name, func(log logrus.FieldLogger) (any, error) {
+			// One Sessions per process, made with the first logger Velero hands in, so every family
+			// shares each restore's pipeline.
+			once.Do(func() { sessions = restoreaction.NewSessions(reader, log) })
+			return restoreaction.New(name, sessions, log)
+		})
+	}
+	return s
+}
