@@ -16,12 +16,21 @@ import (
 )
 
 // expectation is one object of the demo application and the parts of it that must survive the
-// migration unchanged. Other fields legitimately differ: UIDs, timestamps, a Service's cluster IP.
+// migration: unchanged, or changed only as the restore's configuration says (changes). Other fields
+// legitimately differ: UIDs, timestamps, a Service's cluster IP.
 type expectation struct {
 	gvk       schema.GroupVersionKind
 	namespace string
 	name      string
 	fields    [][]string
+	// changes are the values the restore configuration sets, written out here rather than computed by
+	// the transforms under test.
+	changes []change
+}
+
+type change struct {
+	path  []any // field names and list indexes
+	value any
 }
 
 func (e expectation) String() string { return e.gvk.Kind + " " + e.name }
@@ -30,13 +39,22 @@ var expected = []expectation{
 	{gvk: gvk("", "v1", "Namespace"), name: appNS, fields: [][]string{{"metadata", "labels", "app.kubernetes.io/part-of"}}},
 	{gvk: gvk("", "v1", "ConfigMap"), namespace: appNS, name: "shop-config", fields: [][]string{{"data"}}},
 	{gvk: gvk("", "v1", "Secret"), namespace: appNS, name: "shop-db", fields: [][]string{{"data"}, {"type"}}},
-	{gvk: gvk("apps", "v1", "Deployment"), namespace: appNS, name: "web", fields: [][]string{{"spec", "replicas"}, {"spec", "template", "spec", "containers"}}},
-	{gvk: gvk("apps", "v1", "StatefulSet"), namespace: appNS, name: "db", fields: [][]string{{"spec", "template", "spec", "containers"}, {"spec", "volumeClaimTemplates"}}},
-	{gvk: gvk("", "v1", "PersistentVolumeClaim"), namespace: appNS, name: "data-db-0", fields: [][]string{{"spec", "resources"}, {"spec", "storageClassName"}, {"spec", "accessModes"}}},
+	{gvk: gvk("apps", "v1", "Deployment"), namespace: appNS, name: "web", fields: [][]string{{"spec", "replicas"}, {"spec", "template", "spec", "containers"}},
+		changes: []change{{path: []any{"spec", "template", "spec", "containers", 0, "image"}, value: "registry.cn-beijing.aliyuncs.com/shop/nginx:1.27"}}},
+	{gvk: gvk("apps", "v1", "StatefulSet"), namespace: appNS, name: "db", fields: [][]string{{"spec", "template", "spec", "containers"}, {"spec", "volumeClaimTemplates"}},
+		changes: []change{
+			{path: []any{"spec", "template", "spec", "containers", 0, "image"}, value: "registry.cn-beijing.aliyuncs.com/shop/postgres:16"},
+			{path: []any{"spec", "volumeClaimTemplates", 0, "spec", "storageClassName"}, value: "alicloud-disk-essd"},
+		}},
+	{gvk: gvk("", "v1", "PersistentVolumeClaim"), namespace: appNS, name: "data-db-0", fields: [][]string{{"spec", "resources"}, {"spec", "storageClassName"}, {"spec", "accessModes"}},
+		changes: []change{{path: []any{"spec", "storageClassName"}, value: "alicloud-disk-essd"}}},
 	{gvk: gvk("", "v1", "Service"), namespace: appNS, name: "web", fields: [][]string{{"spec", "ports"}, {"spec", "selector"}}},
 	{gvk: gvk("networking.k8s.io", "v1", "Ingress"), namespace: appNS, name: "web", fields: [][]string{{"spec"}}},
 	{gvk: gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"), name: "promotions.shop.example.com", fields: [][]string{{"spec", "versions"}}},
 	{gvk: gvk("shop.example.com", "v1", "Promotion"), namespace: appNS, name: "double-eleven", fields: [][]string{{"spec"}}},
+	// Cluster-scoped dependencies a namespace backup carries only thanks to csdr's backup action.
+	{gvk: gvk("storage.k8s.io", "v1", "StorageClass"), name: "alicloud-disk-topology-alltype", fields: [][]string{{"provisioner"}, {"volumeBindingMode"}}},
+	{gvk: gvk("networking.k8s.io", "v1", "IngressClass"), name: "nginx", fields: [][]string{{"spec"}}},
 }
 
 func gvk(group, version, kind string) schema.GroupVersionKind {
@@ -64,6 +82,9 @@ func (d *demo) check(ctx context.Context) error {
 			problems = append(problems, fmt.Sprintf("%s: not restored: %v", e, err))
 			continue
 		}
+		if err := e.apply(a); err != nil {
+			return err
+		}
 		for _, path := range e.fields {
 			va, _, _ := unstructured.NestedFieldNoCopy(a.Object, path...)
 			vb, _, _ := unstructured.NestedFieldNoCopy(b.Object, path...)
@@ -84,4 +105,35 @@ func get(ctx context.Context, c client.Client, e expectation) (*unstructured.Uns
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(e.gvk)
 	return u, c.Get(ctx, types.NamespacedName{Namespace: e.namespace, Name: e.name}, u)
+}
+
+// apply sets the expectation's changes on cluster A's copy of the object.
+func (e expectation) apply(u *unstructured.Unstructured) error {
+	for _, c := range e.changes {
+		var cur any = u.Object
+		for i, step := range c.path {
+			last := i == len(c.path)-1
+			switch k := step.(type) {
+			case string:
+				m, ok := cur.(map[string]any)
+				if !ok {
+					return fmt.Errorf("%s: no field %v", e, c.path[:i+1])
+				}
+				if last {
+					m[k] = c.value
+				}
+				cur = m[k]
+			case int:
+				l, ok := cur.([]any)
+				if !ok || k >= len(l) {
+					return fmt.Errorf("%s: no item %v", e, c.path[:i+1])
+				}
+				if last {
+					l[k] = c.value
+				}
+				cur = l[k]
+			}
+		}
+	}
+	return nil
 }

@@ -20,7 +20,9 @@ const (
 	vaultPrefix = "ack-demo"
 	backupName  = "shop-migration"
 	appNS       = "shop"
-	credsSecret = "alibabacloud-credentials"
+	// restoreConfig is the ConfigMap in cluster B that configures the restore (examples/demo-app/restore-config.yaml).
+	restoreConfig = "shop-to-beijing"
+	credsSecret   = "alibabacloud-credentials"
 )
 
 // Run runs the demo and prints its progress and report to out. Everything it starts is stopped before
@@ -57,9 +59,10 @@ func Run(ctx context.Context, layout harness.Layout, out io.Writer) (err error) 
 		{"cluster A: create the backup location on the vault and the disk snapshot location", d.createLocationA},
 		{"cluster A: back up namespace " + appNS + ", with a snapshot of its disk", d.backup},
 		{"start cluster B in " + regionB, d.startClusterB},
-		{"cluster B: install Velero: a read-only location on the vault, disk snapshots in " + regionB, d.installB},
+		{"cluster B: install Velero: a read-only location on the vault, disk snapshots in " + regionB +
+			"; its own disk class and the restore's configuration", d.installB},
 		{"cluster B: wait for the backup to sync from the vault", d.waitForSync},
-		{"cluster B: restore the backup", d.restore},
+		{"cluster B: restore the backup, images from a registry in " + regionB + ", the database on cluster B's disk class", d.restore},
 		{"cluster B: check the restored application against cluster A", d.check},
 		{"check the processes' listeners (loopback only)", d.checkListeners},
 	} {
@@ -130,6 +133,12 @@ func (d *demo) installB(ctx context.Context) error {
 	if err := d.createSnapshotLocation(ctx, d.b, regionB, zoneB); err != nil {
 		return err
 	}
+	dir := filepath.Join(d.layout.Repo, "examples", "demo-app")
+	for _, f := range []string{"cluster-b.yaml", "restore-config.yaml"} {
+		if err := d.kubectl(ctx, d.b, "apply", "-f", filepath.Join(dir, f)); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(d.out, "    velero server starts in cluster B\n")
 	if err := d.b.StartVelero(ctx); err != nil {
 		return err
@@ -141,6 +150,9 @@ func (d *demo) installB(ctx context.Context) error {
 // API's resource types once at start-up (then every 5 minutes), and the app brings its own CRD.
 func (d *demo) deployApp(ctx context.Context) error {
 	dir := filepath.Join(d.layout.Repo, "examples", "demo-app")
+	if err := d.kubectl(ctx, d.a, "apply", "-f", filepath.Join(dir, "cluster-a.yaml")); err != nil {
+		return err
+	}
 	if err := d.kubectl(ctx, d.a, "apply", "-f", filepath.Join(dir, "crd.yaml")); err != nil {
 		return err
 	}
@@ -209,7 +221,8 @@ func (d *demo) waitForSync(ctx context.Context) error {
 }
 
 func (d *demo) restore(ctx context.Context) error {
-	if err := d.velero(ctx, d.b, "restore", "create", backupName, "--from-backup", backupName, "--wait"); err != nil {
+	if err := d.velero(ctx, d.b, "restore", "create", backupName, "--from-backup", backupName,
+		"--labels", "csdr.io/config="+restoreConfig, "--wait"); err != nil {
 		return err
 	}
 	r, err := d.b.Restore(ctx, backupName)
