@@ -3,6 +3,7 @@
 package suite
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -36,7 +38,7 @@ func TestInvalidRestoreConfigurationsFailAtTheStart(t *testing.T) {
 		{"conflicting-rules", map[string]string{"imageNameMapping": "first: app1,app2\nsecond: app1,app3\n"},
 			"invalid restore configuration velero/conflicting-rules: rule imageNameMapping: conflicting rules"},
 		{"unknown-rule", map[string]string{"imageMapping": "a: b\n"},
-			`invalid restore configuration velero/unknown-rule: unknown rule "imageMapping"; valid rules are: accessModeMapping, diskMinimumSize, `},
+			`invalid restore configuration velero/unknown-rule: unknown rule "imageMapping"; valid rules are: accessModeMapping, cronJobConversion, diskMinimumSize, `},
 	}
 	for _, tt := range tests {
 		cm := &corev1.ConfigMap{}
@@ -72,4 +74,40 @@ func TestInvalidRestoreConfigurationsFailAtTheStart(t *testing.T) {
 // flatten joins the lines `velero describe` wraps long messages over.
 func flatten(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// The global configuration applies to every restore; a restore's own ConfigMap replaces its rules. Not
+// parallel: a global configuration would reach every other restore in the cluster.
+func TestGlobalAndPerRestoreConfiguration(t *testing.T) {
+	deployWorkload(t, env.a, "globalcfg")
+	backup(t, env.a, "globalcfg", "--include-namespaces", "globalcfg")
+
+	global := &corev1.ConfigMap{}
+	global.Name, global.Namespace = "csdr-restore", harness.VeleroNamespace
+	global.Labels = map[string]string{"velero.io/plugin-config": "", "csdr.io/restore-config": "RestoreItemAction"}
+	global.Data = map[string]string{"imageRegistryMapping": "docker.io/library/: registry.cn-hangzhou.aliyuncs.com/global/\n"}
+	require.NoError(t, env.a.Client.Create(ctx(t), global))
+	t.Cleanup(func() { _ = env.a.Client.Delete(context.Background(), global) })
+	own := &corev1.ConfigMap{}
+	own.Name, own.Namespace = "globalcfg-own", harness.VeleroNamespace
+	own.Data = map[string]string{"imageRegistryMapping": "docker.io/library/: registry.cn-hangzhou.aliyuncs.com/own/\n"}
+	require.NoError(t, env.a.Client.Create(ctx(t), own))
+
+	tests := []struct {
+		restore, target string
+		args            []string
+		image           string
+	}{
+		{"globalcfg-global", "globalcfg-1", nil, "registry.cn-hangzhou.aliyuncs.com/global/busybox:1.36"},
+		{"globalcfg-own", "globalcfg-2", []string{"--labels", "csdr.io/config=globalcfg-own"}, "registry.cn-hangzhou.aliyuncs.com/own/busybox:1.36"},
+	}
+	for _, tt := range tests {
+		restore(t, env.a, tt.restore, "globalcfg", append([]string{"--namespace-mappings", "globalcfg:" + tt.target}, tt.args...)...)
+		t.Cleanup(func() {
+			_, _ = env.a.Kubectl(context.Background(), nil, "delete", "namespace", tt.target, "--wait=false")
+		})
+		dep := &appsv1.Deployment{}
+		require.NoError(t, env.a.Client.Get(ctx(t), types.NamespacedName{Namespace: tt.target, Name: "app"}, dep))
+		assert.Equal(t, tt.image, dep.Spec.Template.Spec.Containers[0].Image, tt.restore)
+	}
 }

@@ -34,13 +34,14 @@ const (
 	KeyDiskMinimumSize      = "diskMinimumSize"
 	KeyPVCRename            = "pvcRename"
 	KeyIngressConversion    = "ingressConversion"
+	KeyCronJobConversion    = "cronJobConversion"
 	KeyServices             = "services"
 )
 
 // Keys lists every rule key in pipeline order.
 var Keys = []string{
 	KeyImageNameMapping, KeyImageRegistryMapping, KeyNodePins, KeyStorageClassMapping, KeyAccessModeMapping,
-	KeyDiskMinimumSize, KeyPVCRename, KeyIngressConversion, KeyServices,
+	KeyDiskMinimumSize, KeyPVCRename, KeyIngressConversion, KeyCronJobConversion, KeyServices,
 }
 
 // Config is a restore's validated configuration. The zero value is not the default: use Defaults.
@@ -53,6 +54,7 @@ type Config struct {
 	DiskMinimumSize      bool
 	PVCRename            PVCRename
 	IngressConversion    bool
+	CronJobConversion    bool
 	Services             Services
 
 	// origin says which ConfigMap set each key, so errors found later (against the cluster) name it.
@@ -77,6 +79,7 @@ func Defaults() Config {
 		NodePins:          true,
 		DiskMinimumSize:   true,
 		IngressConversion: true,
+		CronJobConversion: true,
 		Services:          Services{NodePorts: "keep"},
 		origin:            map[string]string{},
 	}
@@ -152,6 +155,8 @@ func (c *Config) set(key, raw string) error {
 		return parseBool(raw, &c.DiskMinimumSize)
 	case KeyIngressConversion:
 		return parseBool(raw, &c.IngressConversion)
+	case KeyCronJobConversion:
+		return parseBool(raw, &c.CronJobConversion)
 	}
 	return fmt.Errorf("no parser for rule %s", key)
 }

@@ -47,7 +47,7 @@ func TestLoadErrorsNameTheConfigMapAndRule(t *testing.T) {
 		want string
 	}{
 		{"unknown rule", map[string]string{"imageMapping": "a: b"},
-			`invalid restore configuration velero/x: unknown rule "imageMapping"; valid rules are: accessModeMapping, diskMinimumSize, imageNameMapping, imageRegistryMapping, ingressConversion, nodePins, pvcRename, services, storageClassMapping`},
+			`invalid restore configuration velero/x: unknown rule "imageMapping"; valid rules are: accessModeMapping, cronJobConversion, diskMinimumSize, imageNameMapping, imageRegistryMapping, ingressConversion, nodePins, pvcRename, services, storageClassMapping`},
 		{"not a map", map[string]string{KeyImageRegistryMapping: "- docker.io/\n"},
 			"invalid restore configuration velero/x: rule imageRegistryMapping: invalid YAML: "},
 		{"empty value", map[string]string{KeyStorageClassMapping: "  \n"},

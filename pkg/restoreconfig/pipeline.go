@@ -72,6 +72,9 @@ func (c Config) Pipeline(cluster Cluster, restore Restore, replaced transform.PV
 	if c.IngressConversion {
 		p = append(p, transform.NewIngressConversion(cluster.ServedAPIVersions))
 	}
+	if c.CronJobConversion {
+		p = append(p, transform.NewCronJobConversion(cluster.ServedAPIVersions))
+	}
 	s, err := transform.NewServices(transform.ServiceOptions{
 		NodePorts:         c.Services.NodePorts,
 		PreserveNodePorts: restore.PreserveNodePorts,

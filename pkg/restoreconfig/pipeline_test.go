@@ -34,7 +34,7 @@ func TestPipelineOrderAndDefaults(t *testing.T) {
 	require.NoError(t, err)
 	p, err := cfg.Pipeline(cluster(), Restore{}, transform.NewPVReplacements())
 	require.NoError(t, err)
-	assert.Equal(t, []string{KeyNodePins, KeyAccessModeMapping, KeyDiskMinimumSize, KeyIngressConversion, KeyServices}, names(p),
+	assert.Equal(t, []string{KeyNodePins, KeyAccessModeMapping, KeyDiskMinimumSize, KeyIngressConversion, KeyCronJobConversion, KeyServices}, names(p),
 		"with no configuration only what ACK does on its own runs")
 
 	cfg, err = Load(&Source{Name: "velero/all", Data: map[string]string{
