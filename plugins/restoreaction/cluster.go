@@ -175,6 +175,7 @@ func storageClasses(ctx context.Context, c kbclient.Client) (map[string]transfor
 // zoneLabels are where a node's zone is found, newest first.
 var zoneLabels = []string{"topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"}
 
+// nodes returns the names (and hostname labels) of the target's nodes and their distinct zones.
 func nodes(ctx context.Context, c kbclient.Client) (names, zones []string, err error) {
 	list := &corev1.NodeList{}
 	if err := c.List(ctx, list); err != nil {
@@ -182,7 +183,11 @@ func nodes(ctx context.Context, c kbclient.Client) (names, zones []string, err e
 	}
 	seen := map[string]bool{}
 	for _, n := range list.Items {
+		// Pins name a node by its hostname label, which usually but not always equals its name.
 		names = append(names, n.Name)
+		if h := n.Labels["kubernetes.io/hostname"]; h != "" && h != n.Name {
+			names = append(names, h)
+		}
 		for _, l := range zoneLabels {
 			if z := n.Labels[l]; z != "" {
 				if !seen[z] {
