@@ -72,6 +72,9 @@ func (a *Action) Execute(in *velero.RestoreItemActionExecuteInput) (*velero.Rest
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", obj.GetKind(), objectName(obj), err)
 	}
+	if len(out.Notes) == 0 && out.Skip == "" {
+		return velero.NewRestoreItemActionExecuteOutput(obj), nil
+	}
 	log := a.log.WithFields(logrus.Fields{"restore": in.Restore.Name, "kind": obj.GetKind(), "name": objectName(obj)})
 	for _, n := range out.Notes {
 		log.Info(n)
