@@ -3,8 +3,10 @@
 package suite
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -39,29 +41,120 @@ func TestSystemNamespacesOnlyWhenNamed(t *testing.T) {
 	})
 
 	backup(t, env.a, "sysns-all", "--selector", "csdr-e2e=sysns")
-	assert.Equal(t, []string{"sysns-app/sysns-probe"}, configMapsIn(t, "sysns-all"))
+	assert.Equal(t, []string{"sysns-app/sysns-probe"}, itemsIn(t, "sysns-all", "v1/ConfigMap"))
 
 	backup(t, env.a, "sysns-named", "--selector", "csdr-e2e=sysns", "--include-namespaces", "sysns-app,kube-system")
-	assert.Equal(t, []string{"kube-system/sysns-probe", "sysns-app/sysns-probe"}, configMapsIn(t, "sysns-named"))
+	assert.Equal(t, []string{"kube-system/sysns-probe", "sysns-app/sysns-probe"}, itemsIn(t, "sysns-named", "v1/ConfigMap"))
 }
 
-// configMapsIn lists the ConfigMaps `velero backup describe --details` says a backup holds.
-func configMapsIn(t *testing.T, backupName string) []string {
+// itemsIn lists the items of one kind (`v1/ConfigMap`) `velero backup describe --details` says a backup holds.
+func itemsIn(t *testing.T, backupName, kind string) []string {
 	t.Helper()
 	out, err := env.a.Velero(ctx(t), "backup", "describe", backupName, "--details")
 	require.NoError(t, err)
-	var cms []string
+	var items []string
 	in := false
 	for _, line := range strings.Split(out, "\n") {
 		trimmed := strings.TrimSpace(line)
 		switch {
-		case trimmed == "v1/ConfigMap:":
+		case trimmed == kind+":":
 			in = true
 		case in && strings.HasPrefix(trimmed, "- "):
-			cms = append(cms, strings.TrimPrefix(trimmed, "- "))
+			items = append(items, strings.TrimPrefix(trimmed, "- "))
 		case in:
 			in = false
 		}
 	}
-	return cms
+	return items
+}
+
+const dependencyObjects = `apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: csdr-e2e-disk}
+provisioner: diskplugin.csi.alibabacloud.com
+volumeBindingMode: WaitForFirstConsumer
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: csdr-e2e-nginx}
+spec: {controller: k8s.io/ingress-nginx}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: deps}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data, namespace: deps}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: csdr-e2e-disk
+  resources: {requests: {storage: 20Gi}}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: deps}
+spec:
+  ingressClassName: csdr-e2e-nginx
+  defaultBackend: {service: {name: web, port: {number: 80}}}
+---
+apiVersion: e2e.csdr.io/v1
+kind: Gadget
+metadata: {name: g1, namespace: deps}
+spec: {size: 3}
+`
+
+const gadgetCRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.e2e.csdr.io}
+spec:
+  group: e2e.csdr.io
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+`
+
+// A namespace backup carries the cluster-scoped objects its items need, in every mode where Velero does
+// not add them itself, and none when the backup turns cluster resources off. Not parallel: velero server
+// learns of a new CRD only when it starts, so the test restarts it.
+func TestBackupCarriesDependencies(t *testing.T) {
+	_, err := env.a.Kubectl(ctx(t), strings.NewReader(gadgetCRD), "apply", "-f", "-")
+	require.NoError(t, err)
+	_, err = env.a.Kubectl(ctx(t), nil, "wait", "--for=condition=Established", "--timeout=60s", "crd/gadgets.e2e.csdr.io")
+	require.NoError(t, err)
+	_, err = env.a.Kubectl(ctx(t), strings.NewReader(dependencyObjects), "apply", "-f", "-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = env.a.Kubectl(context.Background(), nil, "delete", "namespace", "deps", "--wait=false") })
+	require.NoError(t, env.a.RestartVelero(ctx(t)))
+	require.NoError(t, env.a.WaitForLocation(ctx(t), "default", time.Minute))
+
+	crd := "apiextensions.k8s.io/v1/CustomResourceDefinition"
+	ingressClass := "networking.k8s.io/v1/IngressClass"
+	storageClass := "storage.k8s.io/v1/StorageClass"
+	tests := []struct {
+		name  string
+		args  []string
+		items map[string][]string
+	}{
+		{"deps-namespace", nil, map[string][]string{
+			crd: {"gadgets.e2e.csdr.io"}, ingressClass: {"csdr-e2e-nginx"}, storageClass: {"csdr-e2e-disk"}}},
+		{"deps-listed", []string{"--include-resources", "gadgets.e2e.csdr.io,ingresses.networking.k8s.io,persistentvolumeclaims"},
+			map[string][]string{crd: {"gadgets.e2e.csdr.io"}, ingressClass: {"csdr-e2e-nginx"}, storageClass: {"csdr-e2e-disk"}}},
+		{"deps-no-cluster", []string{"--include-cluster-resources=false"},
+			map[string][]string{crd: nil, ingressClass: nil, storageClass: nil}},
+	}
+	for _, tt := range tests {
+		backup(t, env.a, tt.name, append([]string{"--include-namespaces", "deps"}, tt.args...)...)
+		assert.Equal(t, []string{"deps/g1"}, itemsIn(t, tt.name, "e2e.csdr.io/v1/Gadget"), tt.name)
+		for kind, want := range tt.items {
+			assert.Equal(t, want, itemsIn(t, tt.name, kind), "%s: %s", tt.name, kind)
+		}
+	}
 }
