@@ -25,6 +25,7 @@ type buildStep struct {
 	dir     string // module directory, relative to the repository
 	pkgs    []string
 	out     string // -o: a file, or a directory ending in "/"
+	tags    string // -tags, if any
 	ldflags func(version string) string
 	// version, if set, receives the pinned module's version.
 	version *string
@@ -87,6 +88,24 @@ func (l Layout) Build(ctx context.Context, out io.Writer) (Binaries, error) {
 	return bins, nil
 }
 
+// BuildNoActionsPlugin compiles our plugin with the csdr_noactions tag, which registers no item actions,
+// into NoActionsPluginDir, and returns that directory. Only the restore benchmark needs it, so Build
+// leaves it out.
+func (l Layout) BuildNoActionsPlugin(ctx context.Context, out io.Writer) (string, error) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("the harness builds its components with the go command: %w", err)
+	}
+	dir := l.NoActionsPluginDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	step := buildStep{what: "velero-plugin-for-alibabacloud without item actions (-tags csdr_noactions)", dir: ".",
+		pkgs: []string{"./plugins/cmd/velero-plugin-for-alibabacloud"}, out: dir + "/", tags: "csdr_noactions",
+		ldflags: func(string) string { return "-s -w" }}
+	return dir, l.runBuild(ctx, goBin, step, "this checkout", out)
+}
+
 func (l Layout) moduleVersion(ctx context.Context, goBin, dir, module string) (string, error) {
 	cmd := exec.CommandContext(ctx, goBin, "list", "-m", "-f", "{{.Version}}", module)
 	cmd.Dir = dir
@@ -114,8 +133,11 @@ func (l Layout) buildEnv() []string {
 
 func (l Layout) runBuild(ctx context.Context, goBin string, s buildStep, version string, out io.Writer) error {
 	fmt.Fprintf(out, "==> build %s (%s)\n", s.what, version)
-	args := append([]string{"build", "-v", "-mod=readonly", "-trimpath", "-buildvcs=false",
-		"-ldflags", s.ldflags(version), "-o", s.out}, s.pkgs...)
+	args := []string{"build", "-v", "-mod=readonly", "-trimpath", "-buildvcs=false", "-ldflags", s.ldflags(version), "-o", s.out}
+	if s.tags != "" {
+		args = append(args, "-tags", s.tags)
+	}
+	args = append(args, s.pkgs...)
 	cmd := exec.CommandContext(ctx, goBin, args...)
 	cmd.Dir = filepath.Join(l.Repo, s.dir)
 	cmd.Env = l.buildEnv()

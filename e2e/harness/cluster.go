@@ -35,6 +35,7 @@ type Cluster struct {
 	Client client.Client
 
 	session *Session
+	opts    ClusterOptions
 	pki     clusterPKI
 	etcdURL string
 	env     []string
@@ -44,10 +45,26 @@ type Cluster struct {
 	velero  *Process
 }
 
+// ClusterOptions change how a cluster's kube-apiserver and `velero server` run; the zero value is what
+// StartCluster does.
+type ClusterOptions struct {
+	// PluginDir is velero server's --plugin-dir; empty means the session's (our plugin as Build makes it).
+	PluginDir string
+	// VeleroServerArgs and APIServerArgs are added after the harness's own flags; a flag given twice
+	// takes the last value.
+	VeleroServerArgs []string
+	APIServerArgs    []string
+}
+
 // StartCluster starts a control plane named name and waits until it serves and its controllers run.
 func (s *Session) StartCluster(ctx context.Context, name string) (*Cluster, error) {
+	return s.StartClusterWith(ctx, name, ClusterOptions{})
+}
+
+// StartClusterWith is StartCluster with options for the cluster's kube-apiserver and velero server.
+func (s *Session) StartClusterWith(ctx context.Context, name string, opts ClusterOptions) (*Cluster, error) {
 	dir := filepath.Join(s.Dir, name)
-	c := &Cluster{Name: name, Dir: dir, Kubeconfig: filepath.Join(dir, "kubeconfig"), session: s}
+	c := &Cluster{Name: name, Dir: dir, Kubeconfig: filepath.Join(dir, "kubeconfig"), session: s, opts: opts}
 	for _, sub := range []string{"home", "tmp", "logs", "flexvolume"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, err
@@ -105,15 +122,15 @@ func (c *Cluster) startAPIServer(ctx context.Context) error {
 		return err
 	}
 	c.Server = "https://" + loopback(ports[0])
-	c.api, err = c.session.Procs.Start(c.Name+"/kube-apiserver", c.logPath("kube-apiserver"), c.env, c.session.Bins.KubeAPIServer,
-		"--etcd-servers="+c.etcdURL,
-		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(ports[0]),
+	args := append([]string{"--etcd-servers=" + c.etcdURL,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + strconv.Itoa(ports[0]),
 		// The default reconciler refuses a loopback advertise address for the "kubernetes" Service.
 		"--endpoint-reconciler-type=none",
-		"--cert-dir="+c.pki.certDir(), "--token-auth-file="+c.pki.tokens(), "--authorization-mode=RBAC",
+		"--cert-dir=" + c.pki.certDir(), "--token-auth-file=" + c.pki.tokens(), "--authorization-mode=RBAC",
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+c.pki.saPub(), "--service-account-signing-key-file="+c.pki.saKey(),
-		"--service-cluster-ip-range=10.96.0.0/24", "--allow-privileged=true", "--v=1")
+		"--service-account-key-file=" + c.pki.saPub(), "--service-account-signing-key-file=" + c.pki.saKey(),
+		"--service-cluster-ip-range=10.96.0.0/24", "--allow-privileged=true", "--v=1"}, c.opts.APIServerArgs...)
+	c.api, err = c.session.Procs.Start(c.Name+"/kube-apiserver", c.logPath("kube-apiserver"), c.env, c.session.Bins.KubeAPIServer, args...)
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,10 @@ func (l Layout) BinDir() string { return filepath.Join(l.Cache(), "bin") }
 // holds our plugin binary and nothing else.
 func (l Layout) PluginDir() string { return filepath.Join(l.Cache(), "plugins") }
 
+// NoActionsPluginDir is a plugin directory for the plugin built with the csdr_noactions tag (no item
+// actions): a cluster whose Velero loads it is the baseline the restore benchmark compares against.
+func (l Layout) NoActionsPluginDir() string { return filepath.Join(l.Cache(), "plugins-noactions") }
+
 // RunDir holds the state and logs of harness sessions.
 func (l Layout) RunDir() string { return filepath.Join(l.Cache(), "run") }
 

@@ -70,11 +70,11 @@ func (c *Cluster) StartVelero(ctx context.Context) error {
 		return err
 	}
 	period := veleroPeriod.String()
-	proc, err := c.session.Procs.Start(c.Name+"/velero-server", c.logPath("velero-server"), c.env, c.session.Bins.Velero,
-		"server", "--kubeconfig="+c.Kubeconfig, "--namespace="+VeleroNamespace, "--plugin-dir="+c.session.Bins.PluginDir,
-		"--metrics-address="+loopback(ports[0]), "--profiler-address=",
-		"--backup-sync-period="+period, "--store-validation-frequency="+period,
-		"--garbage-collection-frequency="+period, "--log-level=debug")
+	args := append([]string{"server", "--kubeconfig=" + c.Kubeconfig, "--namespace=" + VeleroNamespace,
+		"--plugin-dir=" + c.PluginDir(), "--metrics-address=" + loopback(ports[0]), "--profiler-address=",
+		"--backup-sync-period=" + period, "--store-validation-frequency=" + period,
+		"--garbage-collection-frequency=" + period, "--log-level=debug"}, c.opts.VeleroServerArgs...)
+	proc, err := c.session.Procs.Start(c.Name+"/velero-server", c.logPath("velero-server"), c.env, c.session.Bins.Velero, args...)
 	if err != nil {
 		return err
 	}
@@ -100,6 +100,14 @@ func (c *Cluster) RestartVelero(ctx context.Context) error {
 	return c.StartVelero(ctx)
 }
 
+// PluginDir is the --plugin-dir of the cluster's velero server.
+func (c *Cluster) PluginDir() string {
+	if c.opts.PluginDir != "" {
+		return c.opts.PluginDir
+	}
+	return c.session.Bins.PluginDir
+}
+
 // VeleroServer is the running `velero server` process.
 func (c *Cluster) VeleroServer() *Process { return c.velero }
 
@@ -110,7 +118,7 @@ func (c *Cluster) PluginPIDs() []int {
 	}
 	var pids []int
 	for _, p := range procfs.List() {
-		if p.PPID == c.velero.PID() && !p.Zombie() && filepath.Dir(procfs.Exe(p.PID)) == c.session.Bins.PluginDir {
+		if p.PPID == c.velero.PID() && !p.Zombie() && filepath.Dir(procfs.Exe(p.PID)) == c.PluginDir() {
 			pids = append(pids, p.PID)
 		}
 	}

@@ -1,0 +1,351 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/harness"
+)
+
+const (
+	restoreVault  = "cnfs-oss-restore-bench"
+	restoreBackup = "restore-bench"
+	restoreCreds  = "alibabacloud-credentials"
+	// minRestored is what every restore must have restored at least: the objects made in cluster A.
+	minRestored = 10_000
+	// clusterIPs is how many ClusterIPs a harness cluster has (10.96.0.0/24, less the kubernetes Service).
+	clusterIPs = 253
+	// mappedRegistry is where the restore configuration sends docker.io/library images.
+	mappedRegistry = "registry.cn-beijing.aliyuncs.com/my-registry/"
+)
+
+// restorePairsVar sets how many pairs of restores each iteration times: 1 (C, B), the default, keeps
+// `make bench` within 10 minutes on two CPUs; 2 (C, B, B, C) takes 13 and spreads what grows from
+// restore to restore evenly over both plugins. An environment variable rather than a test flag, because
+// `make bench` puts BENCH_FLAGS before the package.
+const restorePairsVar = "RESTORE_BENCH_PAIRS"
+
+func restorePairs(b *testing.B) int {
+	v := os.Getenv(restorePairsVar)
+	if v == "" {
+		return 1
+	}
+	n, err := strconv.Atoi(v)
+	require.NoError(b, err, restorePairsVar)
+	require.Positive(b, n, restorePairsVar)
+	return n
+}
+
+// veleroServerArgs lift velero server's API client limit (100 requests/s, burst 100), which would
+// otherwise pace both restores alike and hide the plugin's cost in the pauses, and log at info, as
+// `velero install` does, instead of the harness's debug.
+var veleroServerArgs = []string{"--client-qps=1000", "--client-burst=2000", "--log-level=info"}
+
+// targetAPIServerArgs serve consistent LISTs from etcd, as Kubernetes did before 1.31. From the watch
+// cache (the default since 1.31) a LIST waits for etcd's next progress notification, which the API
+// server requests every 100 ms while writes go on; Velero's built-in restore actions LIST their
+// ConfigMaps once per item, so Pods, workloads and claims would restore at 10 a second in both
+// clusters, and 10,000 items would take 15 minutes per restore with our actions' cost lost in the wait.
+var targetAPIServerArgs = []string{"--feature-gates=ConsistentListFromCache=false"}
+
+// restoreTarget is a cluster that restores the backup: with our plugin as built, or built without
+// item actions.
+type restoreTarget struct {
+	cluster     *harness.Cluster
+	kube        kubernetes.Interface
+	withActions bool
+}
+
+func (t *restoreTarget) plugin() string {
+	if t.withActions {
+		return "with actions"
+	}
+	return "without actions"
+}
+
+// derived are left out of the backup: the target's controllers make them again from the Deployments
+// and Services (restored ReplicaSets and endpoints would only be replaced, their owners' UIDs having
+// changed), and events are not restored anyway.
+const derived = "events,events.events.k8s.io,replicasets.apps,endpoints,endpointslices.discovery.k8s.io"
+
+// restoreRun is one timed restore.
+type restoreRun struct {
+	name, namespace string
+	target          *restoreTarget
+	wall, own       time.Duration
+	settled         time.Duration
+	items           int
+	log             restoreLog
+	cpu             map[string]float64
+}
+
+// BenchmarkRestoreOf10000Items backs up 10,000 objects from cluster A once, then restores the backup
+// into cluster B, whose Velero loads our plugin with its restore item actions and a restore
+// configuration that maps docker.io/library images, and into cluster C, whose Velero loads the plugin
+// built without item actions. The restores come in pairs, each into a namespace of its own, and the
+// benchmark reports the ratio of their wall times and where the time goes.
+//
+// The first pair, C then B, runs on settled clusters. A second pair (RESTORE_BENCH_PAIRS=2) runs B then C,
+// each while a controller manager works through the restore before it (B2 after B1, C2 after B2), so
+// both see the same disturbance; and what grows with every restore (objects, pending claims the
+// controller manager syncs every 2 s) then grows evenly for both.
+func BenchmarkRestoreOf10000Items(b *testing.B) {
+	began := time.Now()
+	pairs := restorePairs(b)
+	require.LessOrEqual(b, b.N*pairs*ipServicesPerRestore, clusterIPs,
+		"each target cluster restores %d Services with a ClusterIP per pair: run with -benchtime=1x and fewer pairs",
+		ipServicesPerRestore)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute+time.Duration(b.N*pairs)*8*time.Minute)
+	defer cancel()
+	layout, err := harness.FindLayout()
+	require.NoError(b, err)
+	bins, err := layout.Build(ctx, os.Stderr)
+	require.NoError(b, err)
+	noActions, err := layout.BuildNoActionsPlugin(ctx, os.Stderr)
+	require.NoError(b, err)
+	s, err := layout.NewSession(bins, "bench-restore")
+	require.NoError(b, err)
+	failed := true
+	targetsReady := make(chan struct{})
+	targetsStarted := false
+	defer func() {
+		cancel()
+		if targetsStarted {
+			<-targetsReady
+		}
+		if failed {
+			fmt.Fprintf(os.Stderr, "logs kept in %s\n", s.Dir)
+		}
+		require.NoError(b, s.Close(failed))
+	}()
+
+	cloud, err := s.StartCloud(ctx, restoreVault)
+	require.NoError(b, err)
+	setupStart := time.Now()
+	a, err := s.StartClusterWith(ctx, "a", harness.ClusterOptions{VeleroServerArgs: veleroServerArgs})
+	require.NoError(b, err)
+	require.NoError(b, a.InstallVelero(ctx))
+	kubeA := kubeClient(b, a)
+	require.NoError(b, createDiskClass(ctx, kubeA))
+	require.NoError(b, a.StartVelero(ctx))
+	require.NoError(b, createVaultLocation(ctx, a, cloud, "ReadWrite"))
+	require.NoError(b, a.WaitForLocation(ctx, "default", time.Minute))
+	clusterA := time.Since(setupStart)
+
+	// B and C start while A gets its objects.
+	var (
+		targets    []*restoreTarget
+		targetsErr error
+	)
+	targetsStarted = true
+	go func() {
+		defer close(targetsReady)
+		targets, targetsErr = startTargets(ctx, s, cloud, noActions)
+	}()
+	creation := createItems(ctx, b, kubeA)
+	backupStart := time.Now()
+	_, err = a.Velero(ctx, "backup", "create", restoreBackup, "--include-namespaces", sourceNamespace,
+		"--exclude-resources", derived, "--wait")
+	require.NoError(b, err)
+	backupTook := time.Since(backupStart)
+	backup, err := a.Backup(ctx, restoreBackup)
+	require.NoError(b, err)
+	require.NoError(b, harness.BackupCompleted(backup))
+	require.GreaterOrEqual(b, backup.Status.Progress.ItemsBackedUp, minRestored)
+	<-targetsReady
+	require.NoError(b, targetsErr)
+	a.Stop()
+	for _, t := range targets {
+		_, err := t.cluster.WaitForBackup(ctx, restoreBackup, 2*time.Minute)
+		require.NoError(b, err, "cluster %s syncs the backup from the vault", t.cluster.Name)
+	}
+	fmt.Printf("\nset-up: cluster A %s; %d objects created in %s (%.0f/s); backup of %d items %s; clusters B and C "+
+		"ready; %s since start\n", round(clusterA), itemsCreated(), round(creation), float64(itemsCreated())/creation.Seconds(),
+		backup.Status.Progress.ItemsBackedUp, round(backupTook), round(time.Since(began)))
+
+	b.ResetTimer()
+	var runs []restoreRun
+	with, without := targets[0], targets[1]
+	pair := 0
+	for i := 0; i < b.N; i++ {
+		for range pairs {
+			pair++
+			// Odd pairs run C then B on settled clusters; even ones B then C, each right after the restore
+			// before it.
+			order, settled := []*restoreTarget{without, with}, true
+			if pair%2 == 0 {
+				order, settled = []*restoreTarget{with, without}, false
+			}
+			for _, t := range order {
+				var waited time.Duration
+				if settled {
+					waited = settle(ctx, b, runs)
+				}
+				run := restoreOnce(ctx, b, s, targets, t, pair)
+				run.settled = waited
+				runs = append(runs, run)
+				fmt.Printf("  %-12s %-16s %6.1f s wall, %5d items; waited %s before for the clusters to settle\n", run.name,
+					t.plugin(), run.wall.Seconds(), run.items, round(run.settled))
+			}
+		}
+	}
+	b.StopTimer()
+	failed = false
+	report(b, runs, backup.Status.Progress.ItemsBackedUp)
+	fmt.Printf("  the benchmark took %s\n", round(time.Since(began)))
+}
+
+// startTargets starts clusters B (our plugin) and C (without item actions) at once.
+func startTargets(ctx context.Context, s *harness.Session, cloud *harness.Cloud, noActions string) ([]*restoreTarget, error) {
+	names, plugins := []string{"b", "c"}, []string{"", noActions}
+	targets := make([]*restoreTarget, len(names))
+	errs := make([]error, len(names))
+	var wg sync.WaitGroup
+	for i := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			targets[i], errs[i] = startTarget(ctx, s, cloud, names[i], plugins[i])
+		}()
+	}
+	wg.Wait()
+	return targets, errors.Join(errs...)
+}
+
+func startTarget(ctx context.Context, s *harness.Session, cloud *harness.Cloud, name, pluginDir string) (*restoreTarget, error) {
+	c, err := s.StartClusterWith(ctx, name, harness.ClusterOptions{PluginDir: pluginDir,
+		VeleroServerArgs: veleroServerArgs, APIServerArgs: targetAPIServerArgs})
+	if err != nil {
+		return nil, err
+	}
+	kube, err := newKubeClient(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.InstallVelero(ctx); err != nil {
+		return nil, err
+	}
+	if err := createDiskClass(ctx, kube); err != nil {
+		return nil, err
+	}
+	if err := createPendingClaims(ctx, kube, "pending-claims", pendingClaims); err != nil {
+		return nil, err
+	}
+	// C gets the configuration too, so that the clusters differ only in the plugin: without item
+	// actions nothing reads it.
+	if err := createRestoreConfig(ctx, kube); err != nil {
+		return nil, err
+	}
+	// The location exists before the server starts, as `velero install` makes it, so the first
+	// backup sync finds it.
+	if err := createVaultLocation(ctx, c, cloud, "ReadOnly"); err != nil {
+		return nil, err
+	}
+	if err := c.StartVelero(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.WaitForLocation(ctx, "default", time.Minute); err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
+	}
+	return &restoreTarget{cluster: c, kube: kube, withActions: pluginDir == ""}, nil
+}
+
+func createVaultLocation(ctx context.Context, c *harness.Cluster, cloud *harness.Cloud, mode string) error {
+	if _, err := c.Kubectl(ctx, nil, "-n", harness.VeleroNamespace, "create", "secret", "generic", restoreCreds,
+		"--from-file=cloud="+cloud.SecretFile); err != nil {
+		return err
+	}
+	_, err := c.Velero(ctx, "backup-location", "create", "default", "--provider", "alibabacloud", "--bucket", restoreVault,
+		"--config", "region="+cloud.Region+",endpoint="+cloud.Endpoint, "--credential", restoreCreds+"=cloud",
+		"--access-mode", mode, "--default")
+	return err
+}
+
+// createRestoreConfig makes the global restore configuration: docker.io/library images move to an
+// Alibaba Cloud registry.
+func createRestoreConfig(ctx context.Context, kube kubernetes.Interface) error {
+	_, err := kube.CoreV1().ConfigMaps(harness.VeleroNamespace).Create(ctx, &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: "csdr-restore-config", Namespace: harness.VeleroNamespace,
+			Labels: map[string]string{"velero.io/plugin-config": "", "csdr.io/restore-config": "RestoreItemAction"}},
+		Data: map[string]string{"imageRegistryMapping": "docker.io/library/: " + mappedRegistry + "\n"},
+	}, metav1.CreateOptions{})
+	return err
+}
+
+// settle waits until the controllers have caught up with every restore so far, and velero server has
+// finished with the last one.
+func settle(ctx context.Context, b *testing.B, runs []restoreRun) time.Duration {
+	start := time.Now()
+	for _, r := range runs {
+		require.NoError(b, caughtUp(ctx, r.target.kube, r.namespace))
+	}
+	time.Sleep(5 * time.Second)
+	return time.Since(start)
+}
+
+// restoreOnce restores the backup into a fresh namespace of t's cluster and measures it.
+func restoreOnce(ctx context.Context, b *testing.B, s *harness.Session, targets []*restoreTarget, t *restoreTarget,
+	n int) restoreRun {
+	run := restoreRun{name: fmt.Sprintf("restore-%s%d", t.cluster.Name, n),
+		namespace: fmt.Sprintf("%s-%s%d", sourceNamespace, t.cluster.Name, n), target: t}
+	clusters := make([]*harness.Cluster, 0, len(targets))
+	for _, tt := range targets {
+		clusters = append(clusters, tt.cluster)
+	}
+	logPath := t.cluster.VeleroServer().LogPath
+	offset := fileSize(logPath)
+	meter := startCPUMeter(s, t.cluster, clusters)
+	start := time.Now()
+	_, err := t.cluster.Velero(ctx, "restore", "create", run.name, "--from-backup", restoreBackup,
+		"--namespace-mappings", sourceNamespace+":"+run.namespace, "--wait")
+	run.wall = time.Since(start)
+	run.cpu = meter.Stop()
+	require.NoError(b, err)
+
+	restore, err := t.cluster.Restore(ctx, run.name)
+	require.NoError(b, err)
+	run.log, err = scanRestoreLog(logPath, offset, run.name, t.cluster.PluginDir())
+	require.NoError(b, err)
+	if err := harness.RestoreCompleted(restore); err != nil {
+		for i, line := range run.log.errors {
+			if i == 30 {
+				fmt.Printf("  ... %d more error lines\n", len(run.log.errors)-i)
+				break
+			}
+			fmt.Printf("  %s\n", line)
+		}
+		b.Fatalf("%s (%s): %v", run.name, t.plugin(), err)
+	}
+	if restore.Status.Progress != nil {
+		run.items = restore.Status.Progress.ItemsRestored
+	}
+	require.GreaterOrEqual(b, run.items, minRestored, "%s restored items", run.name)
+	if restore.Status.StartTimestamp != nil && restore.Status.CompletionTimestamp != nil {
+		run.own = restore.Status.CompletionTimestamp.Sub(restore.Status.StartTimestamp.Time)
+	}
+	checkImages(ctx, b, t, run.namespace)
+	return run
+}
+
+// checkImages proves that the rules ran where our actions are, and only there.
+func checkImages(ctx context.Context, b *testing.B, t *restoreTarget, ns string) {
+	dep, err := t.kube.AppsV1().Deployments(ns).Get(ctx, "web-0000", metav1.GetOptions{})
+	require.NoError(b, err)
+	want := "docker.io/library/nginx:1.27"
+	if t.withActions {
+		want = mappedRegistry + "nginx:1.27"
+	}
+	assert.Equal(b, want, dep.Spec.Template.Spec.Containers[0].Image, "restored into %s by Velero %s", ns, t.plugin())
+}
