@@ -103,7 +103,7 @@ verify: ## Fail if go mod tidy (here and in e2e/components) or generated files w
 	@git diff --exit-code -- go.mod go.sum e2e/components || { echo "go.mod/go.sum are not tidy: run 'make verify' and commit"; exit 1; }
 
 .PHONY: bench
-bench: components ## Upload throughput vs raw PUT (LAN, WAN), plugin peak memory, backup of 50 disk PVs.
+bench: components ## Upload throughput vs raw PUT (LAN, WAN), plugin memory, 50-disk-PV backup, 10,000-item restore with/without our actions.
 	$(GO) test -run='^$$' -bench=. $(BENCH_FLAGS) -timeout 30m ./e2e/bench/...
 
 ##@ Run
