@@ -30,6 +30,6 @@ func (c *CronJobConversion) Apply(item Item, out *Outcome) error {
 	}
 	obj.SetAPIVersion(CronJobBatchV1)
 	out.Note(c.Name(), "converted CronJob %s from %s to %s: the target cluster does not serve %s",
-		namespacedKey(obj), CronJobBatchV1beta1, CronJobBatchV1, CronJobBatchV1beta1)
+		Key(obj), CronJobBatchV1beta1, CronJobBatchV1, CronJobBatchV1beta1)
 	return nil
 }

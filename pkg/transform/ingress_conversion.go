@@ -3,8 +3,6 @@ package transform
 import (
 	"fmt"
 	"math"
-
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Ingress API versions. Kubernetes 1.22 stopped serving both beta versions; Velero restores an item only
@@ -52,16 +50,16 @@ func (c *IngressConversion) Apply(item Item, out *Outcome) error {
 	if spec, found := converted.Object["spec"]; found && spec != nil {
 		m, ok := spec.(map[string]any)
 		if !ok {
-			return fmt.Errorf("ingress %s: spec is %T, not an object", namespacedKey(obj), spec)
+			return fmt.Errorf("ingress %s: spec is %T, not an object", Key(obj), spec)
 		}
 		if err := convertIngressSpec(m); err != nil {
-			return fmt.Errorf("ingress %s: %w", namespacedKey(obj), err)
+			return fmt.Errorf("ingress %s: %w", Key(obj), err)
 		}
 	}
 	converted.SetAPIVersion(IngressNetworkingV1)
 	obj.Object = converted.Object
 	out.Note(c.Name(), "converted Ingress %s from %s to %s: the target cluster does not serve %s",
-		namespacedKey(obj), from, IngressNetworkingV1, from)
+		Key(obj), from, IngressNetworkingV1, from)
 	return nil
 }
 
@@ -191,12 +189,4 @@ func ingressList(m map[string]any, key, parent string) ([]map[string]any, error)
 		out = append(out, obj)
 	}
 	return out, nil
-}
-
-// namespacedKey names an object in notes and errors: namespace/name, or name for cluster-scoped objects.
-func namespacedKey(obj *unstructured.Unstructured) string {
-	if ns := obj.GetNamespace(); ns != "" {
-		return ns + "/" + obj.GetName()
-	}
-	return obj.GetName()
 }

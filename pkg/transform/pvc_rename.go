@@ -84,7 +84,7 @@ func checkClaimName(where, name string) error {
 }
 
 func (r *PVCRename) renameClaim(pvc *unstructured.Unstructured, out *Outcome) error {
-	where := "PVC " + storageRef(pvc)
+	where := "PVC " + Key(pvc)
 	name := r.renamed(pvc.GetName())
 	if err := checkClaimName(where, name); err != nil {
 		return err
@@ -113,7 +113,7 @@ func (r *PVCRename) renameClaimRef(pv *unstructured.Unstructured, out *Outcome) 
 }
 
 func (r *PVCRename) renamePodVolumes(obj *unstructured.Unstructured, out *Outcome) error {
-	where := obj.GetKind() + " " + storageRef(obj)
+	where := obj.GetKind() + " " + Key(obj)
 	volumes, _ := PodSpec(obj)["volumes"].([]any)
 	var claims []map[string]any
 	for _, v := range volumes {
@@ -144,7 +144,7 @@ func (r *PVCRename) renameClaimTemplates(set *unstructured.Unstructured, out *Ou
 	if len(templates) == 0 {
 		return nil
 	}
-	where := "StatefulSet " + storageRef(set)
+	where := "StatefulSet " + Key(set)
 	if r.suffix != "" {
 		return fmt.Errorf("%s: pvcRename suffix %q cannot follow its volumeClaimTemplates: the StatefulSet controller names claims "+
 			"<template>-%s-<ordinal>, so the pods would get new, empty claims instead of the renamed ones; use a prefix only",

@@ -36,7 +36,7 @@ var (
 // created for the source cluster is not carried over: the Service loses the CCM's bookkeeping and the
 // target's CCM creates a new one.
 func (s *Services) loadBalancer(obj *unstructured.Unstructured, out *Outcome) {
-	key := namespacedKey(obj)
+	key := Key(obj)
 	annotations := obj.GetAnnotations()
 	if id := slbAnnotation(annotations, slbIDAnnotation); id != "" {
 		overrideKey := slbAnnotationPrefix + slbOverrideAnnotation

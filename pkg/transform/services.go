@@ -76,7 +76,7 @@ func (s *Services) Apply(item Item, out *Outcome) error {
 	if typ != serviceTypeNodePort && typ != serviceTypeLoadBalancer {
 		return nil
 	}
-	key := namespacedKey(obj)
+	key := Key(obj)
 	var backupSpec map[string]any
 	if item.FromBackup != nil {
 		backupSpec, _ = item.FromBackup.Object["spec"].(map[string]any)

@@ -180,7 +180,7 @@ func (c *StorageClassConversion) resetReplacedBinding(pvc *unstructured.Unstruct
 	meta, _ := pvc.Object["metadata"].(map[string]any)
 	class := volumeSite{meta: meta, spec: spec}.class()
 	out.Note(StorageClassMappingRule, "PVC %s: %s cleared so storageclass %s provisions a new, empty volume, because %s",
-		storageRef(pvc), cleared, classOrNone(class), reason)
+		Key(pvc), cleared, classOrNone(class), reason)
 }
 
 func classOrNone(class string) string {

@@ -21,7 +21,7 @@ type volumeSite struct {
 func volumeSites(obj *unstructured.Unstructured) []volumeSite {
 	switch {
 	case isCoreV1(obj, "PersistentVolumeClaim"):
-		return topLevelSite(obj, "PVC "+storageRef(obj), false)
+		return topLevelSite(obj, "PVC "+Key(obj), false)
 	case isCoreV1(obj, "PersistentVolume"):
 		return topLevelSite(obj, "PV "+obj.GetName(), true)
 	case obj.GetKind() == "StatefulSet":
@@ -32,13 +32,6 @@ func volumeSites(obj *unstructured.Unstructured) []volumeSite {
 
 func isCoreV1(obj *unstructured.Unstructured, kind string) bool {
 	return obj.GetAPIVersion() == "v1" && obj.GetKind() == kind
-}
-
-func storageRef(obj *unstructured.Unstructured) string {
-	if obj.GetNamespace() == "" {
-		return obj.GetName()
-	}
-	return obj.GetNamespace() + "/" + obj.GetName()
 }
 
 func topLevelSite(obj *unstructured.Unstructured, desc string, isPV bool) []volumeSite {
@@ -73,7 +66,7 @@ func claimTemplateSites(obj *unstructured.Unstructured) []volumeSite {
 		meta, _ := tpl["metadata"].(map[string]any)
 		name, _ := meta["name"].(string)
 		sites = append(sites, volumeSite{
-			desc: "StatefulSet " + storageRef(obj) + " volumeClaimTemplate " + name,
+			desc: "StatefulSet " + Key(obj) + " volumeClaimTemplate " + name,
 			meta: meta,
 			spec: spec,
 		})

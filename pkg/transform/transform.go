@@ -57,3 +57,11 @@ func (p Pipeline) Apply(item Item) (Outcome, error) {
 	}
 	return out, nil
 }
+
+// Key names an object as logs and errors do: namespace/name, or name alone when cluster-scoped.
+func Key(obj *unstructured.Unstructured) string {
+	if ns := obj.GetNamespace(); ns != "" {
+		return ns + "/" + obj.GetName()
+	}
+	return obj.GetName()
+}

@@ -70,12 +70,12 @@ func (a *Action) Execute(in *velero.RestoreItemActionExecuteInput) (*velero.Rest
 	}
 	out, err := pipeline.Apply(item)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", obj.GetKind(), objectName(obj), err)
+		return nil, fmt.Errorf("%s %s: %w", obj.GetKind(), transform.Key(obj), err)
 	}
 	if len(out.Notes) == 0 && out.Skip == "" {
 		return velero.NewRestoreItemActionExecuteOutput(obj), nil
 	}
-	log := a.log.WithFields(logrus.Fields{"restore": in.Restore.Name, "kind": obj.GetKind(), "name": objectName(obj)})
+	log := a.log.WithFields(logrus.Fields{"restore": in.Restore.Name, "kind": obj.GetKind(), "name": transform.Key(obj)})
 	for _, n := range out.Notes {
 		log.Info(n)
 	}
@@ -84,11 +84,4 @@ func (a *Action) Execute(in *velero.RestoreItemActionExecuteInput) (*velero.Rest
 		return velero.NewRestoreItemActionExecuteOutput(obj).WithoutRestore(), nil
 	}
 	return velero.NewRestoreItemActionExecuteOutput(obj), nil
-}
-
-func objectName(obj *unstructured.Unstructured) string {
-	if ns := obj.GetNamespace(); ns != "" {
-		return ns + "/" + obj.GetName()
-	}
-	return obj.GetName()
 }
