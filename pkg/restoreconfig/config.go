@@ -6,6 +6,7 @@ package restoreconfig
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -208,20 +209,11 @@ func fields(raw string, names ...string) (map[string]string, error) {
 		return nil, err
 	}
 	for k := range m {
-		if !contains(names, k) {
+		if !slices.Contains(names, k) {
 			return nil, fmt.Errorf("unknown field %q; valid fields are: %s", k, strings.Join(names, ", "))
 		}
 	}
 	return m, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func parseBool(raw string, into *bool) error {

@@ -4,6 +4,7 @@ package backupaction
 
 import (
 	"path"
+	"slices"
 
 	"github.com/sirupsen/logrus"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
@@ -49,7 +50,7 @@ func (a *SystemNamespacesAction) Execute(item runtime.Unstructured, backup *vele
 	if a.objects {
 		ns = obj.GetName()
 	}
-	if !isSystem(ns) || Names(backup.Spec.IncludedNamespaces, ns) {
+	if !slices.Contains(SystemNamespaces, ns) || Names(backup.Spec.IncludedNamespaces, ns) {
 		return item, nil, nil
 	}
 	annotations := obj.GetAnnotations()
@@ -60,15 +61,6 @@ func (a *SystemNamespacesAction) Execute(item runtime.Unstructured, backup *vele
 	obj.SetAnnotations(annotations)
 	a.log.WithField("namespace", ns).Debug("skipped: system namespace not named by the backup")
 	return obj, nil, nil
-}
-
-func isSystem(ns string) bool {
-	for _, s := range SystemNamespaces {
-		if s == ns {
-			return true
-		}
-	}
-	return false
 }
 
 // Names reports whether a backup's included namespaces name ns: literally or by a pattern other than

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"sync"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
-	veleroclient "github.com/vmware-tanzu/velero/pkg/client"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,6 +14,8 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/restoreconfig"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/transform"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/kubeclient"
 )
 
 // Reader reads what a restore's pipeline is built from: the restores in progress, the ConfigMaps that
@@ -34,35 +34,23 @@ type Reader interface {
 // ErrNoConfigMap is returned by Reader.ConfigMap when the ConfigMap does not exist.
 var ErrNoConfigMap = fmt.Errorf("configmap not found")
 
-// KubeReader is the Reader over the target cluster's API server, with clients made on first use from
-// Velero's client factory (velero server hands its plugins --kubeconfig and --namespace).
+// KubeReader is the Reader over the target cluster's API server, through the plugin binary's shared
+// client.
 type KubeReader struct {
-	Factory veleroclient.Factory
-
-	once   sync.Once
-	client kbclient.Client
-	err    error
+	Kube *kubeclient.Lazy
 }
 
 var _ Reader = (*KubeReader)(nil)
 
-func (r *KubeReader) kube() (kbclient.Client, error) {
-	r.once.Do(func() { r.client, r.err = r.Factory.KubebuilderClient() })
-	if r.err != nil {
-		return nil, fmt.Errorf("kubernetes client: %w", r.err)
-	}
-	return r.client, nil
-}
-
 // InProgressRestores implements Reader.
 func (r *KubeReader) InProgressRestores(ctx context.Context) ([]velerov1.Restore, error) {
-	c, err := r.kube()
+	c, err := r.Kube.Client()
 	if err != nil {
 		return nil, err
 	}
 	list := &velerov1.RestoreList{}
-	if err := c.List(ctx, list, kbclient.InNamespace(r.Factory.Namespace())); err != nil {
-		return nil, fmt.Errorf("list restores in %s: %w", r.Factory.Namespace(), err)
+	if err := c.List(ctx, list, kbclient.InNamespace(r.Kube.Namespace())); err != nil {
+		return nil, fmt.Errorf("list restores in %s: %w", r.Kube.Namespace(), err)
 	}
 	var out []velerov1.Restore
 	for _, rs := range list.Items {
@@ -75,15 +63,15 @@ func (r *KubeReader) InProgressRestores(ctx context.Context) ([]velerov1.Restore
 
 // GlobalConfig implements Reader.
 func (r *KubeReader) GlobalConfig(ctx context.Context) (*restoreconfig.Source, error) {
-	c, err := r.kube()
+	c, err := r.Kube.Client()
 	if err != nil {
 		return nil, err
 	}
 	list := &corev1.ConfigMapList{}
 	sel := kbclient.MatchingLabels{"velero.io/plugin-config": "", restoreconfig.GlobalLabel: restoreconfig.GlobalLabelValue}
-	if err := c.List(ctx, list, kbclient.InNamespace(r.Factory.Namespace()), sel); err != nil {
+	if err := c.List(ctx, list, kbclient.InNamespace(r.Kube.Namespace()), sel); err != nil {
 		return nil, fmt.Errorf("list configmaps labelled %s=%s in %s: %w", restoreconfig.GlobalLabel,
-			restoreconfig.GlobalLabelValue, r.Factory.Namespace(), err)
+			restoreconfig.GlobalLabelValue, r.Kube.Namespace(), err)
 	}
 	switch len(list.Items) {
 	case 0:
@@ -96,19 +84,19 @@ func (r *KubeReader) GlobalConfig(ctx context.Context) (*restoreconfig.Source, e
 		names = append(names, cm.Name)
 	}
 	sort.Strings(names)
-	return nil, &restoreconfig.Error{ConfigMap: r.Factory.Namespace(), Err: fmt.Errorf(
+	return nil, &restoreconfig.Error{ConfigMap: r.Kube.Namespace(), Err: fmt.Errorf(
 		"%d configmaps are labelled velero.io/plugin-config and %s=%s (%v); keep one",
 		len(names), restoreconfig.GlobalLabel, restoreconfig.GlobalLabelValue, names)}
 }
 
 // ConfigMap implements Reader.
 func (r *KubeReader) ConfigMap(ctx context.Context, name string) (*restoreconfig.Source, error) {
-	c, err := r.kube()
+	c, err := r.Kube.Client()
 	if err != nil {
 		return nil, err
 	}
 	cm := &corev1.ConfigMap{}
-	key := types.NamespacedName{Namespace: r.Factory.Namespace(), Name: name}
+	key := types.NamespacedName{Namespace: r.Kube.Namespace(), Name: name}
 	if err := c.Get(ctx, key, cm); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil, ErrNoConfigMap
@@ -125,7 +113,7 @@ func source(cm *corev1.ConfigMap) *restoreconfig.Source {
 // Cluster implements Reader.
 func (r *KubeReader) Cluster(ctx context.Context) (restoreconfig.Cluster, error) {
 	var out restoreconfig.Cluster
-	c, err := r.kube()
+	c, err := r.Kube.Client()
 	if err != nil {
 		return out, err
 	}
@@ -138,7 +126,7 @@ func (r *KubeReader) Cluster(ctx context.Context) (restoreconfig.Cluster, error)
 	if out.UsedNodePorts, err = usedNodePorts(ctx, c); err != nil {
 		return out, err
 	}
-	disco, err := r.Factory.DiscoveryClient()
+	disco, err := r.Kube.Factory.DiscoveryClient()
 	if err != nil {
 		return out, fmt.Errorf("discovery client: %w", err)
 	}

@@ -3,35 +3,28 @@ package volumesnapshotter
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
-	veleroclient "github.com/vmware-tanzu/velero/pkg/client"
 	"k8s.io/apimachinery/pkg/types"
-	kbclient "sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/kubeclient"
 )
 
-// VeleroBackups reads Backup objects with a client made on first use from Velero's client factory.
-// velero server starts its plugins with its own flags (--kubeconfig, --namespace) and environment
-// (VELERO_NAMESPACE, in-cluster credentials); by the first call the factory has parsed them.
+// VeleroBackups reads Backup objects through the plugin binary's shared client.
 type VeleroBackups struct {
-	Factory veleroclient.Factory
-
-	once   sync.Once
-	client kbclient.Client
-	err    error
+	Kube *kubeclient.Lazy
 }
 
 // Expiration is the backup's status.expiration: when Velero's garbage collection deletes it.
 func (b *VeleroBackups) Expiration(ctx context.Context, name string) (time.Time, error) {
-	b.once.Do(func() { b.client, b.err = b.Factory.KubebuilderClient() })
-	if b.err != nil {
-		return time.Time{}, fmt.Errorf("kubernetes client: %w", b.err)
+	c, err := b.Kube.Client()
+	if err != nil {
+		return time.Time{}, err
 	}
 	backup := &velerov1.Backup{}
-	key := types.NamespacedName{Namespace: b.Factory.Namespace(), Name: name}
-	if err := b.client.Get(ctx, key, backup); err != nil {
+	key := types.NamespacedName{Namespace: b.Kube.Namespace(), Name: name}
+	if err := c.Get(ctx, key, backup); err != nil {
 		return time.Time{}, fmt.Errorf("read backup %s: %w", key, err)
 	}
 	if backup.Status.Expiration == nil {

@@ -6,17 +6,17 @@ import (
 	"sync"
 
 	"github.com/sirupsen/logrus"
-	veleroclient "github.com/vmware-tanzu/velero/pkg/client"
 	"github.com/vmware-tanzu/velero/pkg/plugin/framework"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/backupaction"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/kubeclient"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/restoreaction"
 )
 
 // registerItemActions adds our backup and restore item actions. `make bench` builds the binary with
 // the csdr_noactions tag too, to measure restores without them in the same run.
-func registerItemActions(s framework.Server, factory veleroclient.Factory) framework.Server {
-	crds := &backupaction.KubeCRDs{Factory: factory}
+func registerItemActions(s framework.Server, kube *kubeclient.Lazy) framework.Server {
+	crds := &backupaction.KubeCRDs{Kube: kube}
 	s = s.RegisterBackupItemAction("csdr.io/backup-dependencies", func(log logrus.FieldLogger) (any, error) {
 		return backupaction.NewDependenciesAction(log, crds), nil
 	}).
@@ -27,7 +27,7 @@ func registerItemActions(s framework.Server, factory veleroclient.Factory) frame
 			return backupaction.NewSystemNamespaceObjectsAction(log), nil
 		})
 
-	reader := &restoreaction.KubeReader{Factory: factory}
+	reader := &restoreaction.KubeReader{Kube: kube}
 	var (
 		once     sync.Once
 		sessions *restoreaction.Sessions

@@ -3,10 +3,10 @@
 package main
 
 import (
-	veleroclient "github.com/vmware-tanzu/velero/pkg/client"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/kubeclient"
 	"github.com/vmware-tanzu/velero/pkg/plugin/framework"
 )
 
 // registerItemActions registers nothing: this build serves `make bench` as the baseline that restores
 // without our item actions.
-func registerItemActions(s framework.Server, _ veleroclient.Factory) framework.Server { return s }
+func registerItemActions(s framework.Server, _ *kubeclient.Lazy) framework.Server { return s }

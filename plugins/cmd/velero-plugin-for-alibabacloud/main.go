@@ -11,6 +11,7 @@ import (
 	veleroclient "github.com/vmware-tanzu/velero/pkg/client"
 	"github.com/vmware-tanzu/velero/pkg/plugin/framework"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/kubeclient"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter"
 )
@@ -27,14 +28,15 @@ func main() {
 	// velero server hands its plugins its own flags: the factory reads --kubeconfig and --namespace.
 	factory := veleroclient.NewFactory("velero-plugin-for-alibabacloud", veleroclient.VeleroConfig{})
 	factory.BindFlags(pflag.CommandLine)
-	backups := &volumesnapshotter.VeleroBackups{Factory: factory}
+	kube := &kubeclient.Lazy{Factory: factory}
+	backups := &volumesnapshotter.VeleroBackups{Kube: kube}
 	server := framework.NewServer().
 		BindFlags(pflag.CommandLine).
 		RegisterObjectStore(objectstore.Name, newObjectStore).
 		RegisterVolumeSnapshotter(volumesnapshotter.Name, func(log logrus.FieldLogger) (any, error) {
 			return volumesnapshotter.New(log, volumesnapshotter.DefaultDependencies(backups)), nil
 		})
-	registerItemActions(server, factory).Serve()
+	registerItemActions(server, kube).Serve()
 }
 
 func newObjectStore(log logrus.FieldLogger) (any, error) {
