@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/emulatortest"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/pluginhost"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/procfs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
@@ -142,7 +143,7 @@ func mbps(size int64, d time.Duration) float64 { return float64(size) / d.Second
 // ratios, and the plugin process's peak resident memory.
 func BenchmarkUpload(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		em := emulator.NewTestServer(b, emulator.Options{
+		em := emulatortest.NewServer(b, emulator.Options{
 			DataDir:     filepath.Join(b.TempDir(), "oss"),
 			Credentials: []emulator.Credential{{AccessKeyID: ak, AccessKeySecret: sk}},
 			Buckets:     []string{bucket},

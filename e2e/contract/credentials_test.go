@@ -14,17 +14,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/emulatortest"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/pluginhost"
 )
 
 // Two locations with two credentials files each keep their own keys: each emulator knows only one of
 // the key pairs, so a leak between locations fails the calls.
 func TestTwoLocationsUseTheirOwnCredentials(t *testing.T) {
-	emA := emulator.NewTestServer(t, emulator.Options{
+	emA := emulatortest.NewServer(t, emulator.Options{
 		Credentials: []emulator.Credential{{AccessKeyID: "ak-team-a", AccessKeySecret: "sk-team-a"}},
 		Buckets:     []string{bucket},
 	})
-	emB := emulator.NewTestServer(t, emulator.Options{
+	emB := emulatortest.NewServer(t, emulator.Options{
 		Credentials: []emulator.Credential{{AccessKeyID: "ak-team-b", AccessKeySecret: "sk-team-b"}},
 		Buckets:     []string{bucket},
 	})
@@ -73,7 +74,7 @@ func TestTwoLocationsUseTheirOwnCredentials(t *testing.T) {
 // may appear in any log line (host or plugin process) or in any error.
 func TestCredentialsNeverAppearInLogsOrErrors(t *testing.T) {
 	const ak, sk = "AKID-SENTINEL", "SECRET-SENTINEL"
-	em := emulator.NewTestServer(t, emulator.Options{
+	em := emulatortest.NewServer(t, emulator.Options{
 		Credentials: []emulator.Credential{{AccessKeyID: ak, AccessKeySecret: sk}},
 		Buckets:     []string{bucket},
 	})

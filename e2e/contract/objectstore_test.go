@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/emulatortest"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/pluginhost"
 )
 
@@ -36,7 +37,7 @@ func writeCredentialsFile(t *testing.T, ak, sk string) string {
 	return path
 }
 
-func locationConfig(em *emulator.TestServer, credsFile string) map[string]string {
+func locationConfig(em *emulatortest.Server, credsFile string) map[string]string {
 	return map[string]string{
 		"bucket": bucket, "prefix": "cluster-a", "region": "cn-hangzhou",
 		"endpoint": em.URL, "credentialsFile": credsFile, "notOnECS": "true",
@@ -52,7 +53,7 @@ func newLogger() (*logrus.Logger, *syncWriter) {
 }
 
 func TestObjectStoreThroughVeleroGRPC(t *testing.T) {
-	em := emulator.NewTestServer(t, emulator.Options{
+	em := emulatortest.NewServer(t, emulator.Options{
 		Credentials: []emulator.Credential{{AccessKeyID: "ak-contract", AccessKeySecret: "sk-contract"}},
 		Buckets:     []string{bucket},
 	})
@@ -113,7 +114,7 @@ func TestObjectStoreThroughVeleroGRPC(t *testing.T) {
 }
 
 func TestLocationErrorsSayWhatIsWrong(t *testing.T) {
-	em := emulator.NewTestServer(t, emulator.Options{
+	em := emulatortest.NewServer(t, emulator.Options{
 		Credentials: []emulator.Credential{{AccessKeyID: "ak-contract", AccessKeySecret: "sk-contract"}},
 		Buckets:     []string{bucket},
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/emulatortest"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 )
 
@@ -173,7 +174,7 @@ func TestAdminRefusesRemoteClients(t *testing.T) {
 }
 
 func TestNoCredentialsRejectEverything(t *testing.T) {
-	srv := emulator.NewTestServer(t, emulator.Options{Buckets: []string{testBucket}})
+	srv := emulatortest.NewServer(t, emulator.Options{Buckets: []string{testBucket}})
 	c := newClient(srv.URL, noRetry)
 	_, err := c.ListObjectsV2(ctx(t), &oss.ListObjectsV2Request{Bucket: oss.Ptr(testBucket)})
 	assert.Equal(t, "InvalidAccessKeyId", serviceError(t, err).Code)

@@ -13,17 +13,18 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/emulatortest"
 )
 
 // ecsConfig is the SDK configuration that points the real ECS client at the emulator: host:port without
 // a scheme, plain HTTP.
-func ecsConfig(srv *emulator.TestServer, region string) *openapi.Config {
+func ecsConfig(srv *emulatortest.Server, region string) *openapi.Config {
 	host := strings.TrimPrefix(srv.URL, "http://")
 	return &openapi.Config{Endpoint: tea.String(host), Protocol: tea.String("HTTP"), NoProxy: tea.String(host),
 		RegionId: tea.String(region), AccessKeyId: tea.String(testAK), AccessKeySecret: tea.String(testSK)}
 }
 
-func newECSClient(t *testing.T, srv *emulator.TestServer, region string, mutate ...func(*openapi.Config)) *ecssdk.Client {
+func newECSClient(t *testing.T, srv *emulatortest.Server, region string, mutate ...func(*openapi.Config)) *ecssdk.Client {
 	t.Helper()
 	cfg := ecsConfig(srv, region)
 	for _, m := range mutate {
@@ -57,7 +58,7 @@ func requireCode(t *testing.T, err error, status int, code string) *tea.SDKError
 }
 
 // addDisk creates a ready disk fixture; the default is a 40 GiB cloud_essd in cn-hangzhou-h.
-func addDisk(t *testing.T, srv *emulator.TestServer, mutate ...func(*ecs.DiskSpec)) ecs.DiskState {
+func addDisk(t *testing.T, srv *emulatortest.Server, mutate ...func(*ecs.DiskSpec)) ecs.DiskState {
 	t.Helper()
 	spec := ecs.DiskSpec{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Category: ecs.CategoryESSD, SizeGiB: 40}
 	for _, m := range mutate {
@@ -74,7 +75,7 @@ func slowECS(o *emulator.Options) {
 	o.ECS.DiskCreateDuration, o.ECS.SnapshotDuration = time.Hour, time.Hour
 }
 
-func advance(t *testing.T, srv *emulator.TestServer, d time.Duration) {
+func advance(t *testing.T, srv *emulatortest.Server, d time.Duration) {
 	t.Helper()
 	_, err := srv.ECS().AdvanceClock(d)
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/emulatortest"
 )
 
 const (
@@ -29,7 +30,7 @@ const (
 var crcTable = crc64.MakeTable(crc64.ECMA)
 
 // newServer starts an emulator that knows a permanent key and an STS key and has testBucket.
-func newServer(t *testing.T, mutate ...func(*emulator.Options)) *emulator.TestServer {
+func newServer(t *testing.T, mutate ...func(*emulator.Options)) *emulatortest.Server {
 	t.Helper()
 	opts := emulator.Options{
 		Credentials: []emulator.Credential{
@@ -41,7 +42,7 @@ func newServer(t *testing.T, mutate ...func(*emulator.Options)) *emulator.TestSe
 	for _, m := range mutate {
 		m(&opts)
 	}
-	return emulator.NewTestServer(t, opts)
+	return emulatortest.NewServer(t, opts)
 }
 
 // sdkConfig is the configuration the plugin uses, pointed at the emulator.
