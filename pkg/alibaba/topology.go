@@ -1,0 +1,34 @@
+package alibaba
+
+import (
+	"regexp"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Topology keys ACK's disk CSI driver puts on nodes and on the PVs it provisions. Velero does not know
+// them, so for most ACK PVs the volumeAZ Velero passes a snapshotter is empty.
+const (
+	DiskZoneKey   = "topology.diskplugin.csi.alibabacloud.com/zone"
+	DiskRegionKey = "topology.diskplugin.csi.alibabacloud.com/region"
+)
+
+// Label and node-affinity keys that say which zone or region a volume is in, most specific first.
+var (
+	VolumeZoneKeys   = []string{DiskZoneKey, corev1.LabelTopologyZone, corev1.LabelFailureDomainBetaZone}
+	VolumeRegionKeys = []string{DiskRegionKey, corev1.LabelTopologyRegion, corev1.LabelFailureDomainBetaRegion}
+)
+
+// NodeZoneLabels are where a node's zone is found, newest first.
+var NodeZoneLabels = []string{corev1.LabelTopologyZone, corev1.LabelFailureDomainBetaZone}
+
+// DefaultRegion is where the existing open-source plugin put a backup vault whose location named no
+// region and whose node could not say: its locations may rely on it.
+const DefaultRegion = "cn-hangzhou"
+
+// regionPattern is the shape of region IDs: cn-hangzhou, ap-southeast-1, us-west-1, cn-north-2-gov-1.
+var regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+
+// ValidRegion reports whether s is shaped like a region ID. It becomes part of host names, so nothing
+// else may pass.
+func ValidRegion(s string) bool { return len(s) <= 64 && regionPattern.MatchString(s) }
