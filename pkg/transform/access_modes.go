@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -36,7 +37,7 @@ var _ Rule = (*AccessModes)(nil)
 // class may not be given a multi-node mode: that conflicts with the automatic ReadWriteOnce for disks.
 func NewAccessModes(mapping map[string][]string, classes map[string]StorageClass) (*AccessModes, error) {
 	a := &AccessModes{mapping: map[string][]string{}, classes: classes}
-	for _, name := range sortedStorageKeys(mapping) {
+	for _, name := range slices.Sorted(maps.Keys(mapping)) {
 		modes := mapping[name]
 		class, ok := classes[name]
 		if !ok {

@@ -3,7 +3,8 @@ package transform
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -45,11 +46,7 @@ type nameTarget struct {
 
 // NewImageNameMapping validates the cases.
 func NewImageNameMapping(m map[string]string) (*ImageNameMapping, error) {
-	cases := make([]string, 0, len(m))
-	for c := range m {
-		cases = append(cases, c)
-	}
-	sort.Strings(cases)
+	cases := slices.Sorted(maps.Keys(m))
 	mapping := &ImageNameMapping{
 		scoped: map[string]nameTargets{},
 		names:  map[string]nameTargets{},

@@ -3,6 +3,8 @@ package transform
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -36,11 +38,7 @@ type registryRule struct {
 
 // NewImageRegistryMapping validates the source → target prefixes.
 func NewImageRegistryMapping(m map[string]string) (*ImageRegistryMapping, error) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	bySource := make(map[string]string, len(m))
 	rules := make([]registryRule, 0, len(m))
 	for _, key := range keys {

@@ -2,10 +2,12 @@ package transform
 
 import (
 	"strings"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 const (
-	hostnameLabel  = "kubernetes.io/hostname"
+	hostnameLabel  = corev1.LabelHostname
 	nodeNameField  = "metadata.name"
 	requiredTerms  = "requiredDuringSchedulingIgnoredDuringExecution"
 	preferredTerms = "preferredDuringSchedulingIgnoredDuringExecution"

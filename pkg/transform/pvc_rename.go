@@ -2,6 +2,8 @@ package transform
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -184,7 +186,7 @@ func (r *PVCRename) renameClaimTemplates(set *unstructured.Unstructured, out *Ou
 			}
 		}
 	}
-	for _, old := range sortedStorageKeys(renames) {
+	for _, old := range slices.Sorted(maps.Keys(renames)) {
 		out.Note(PVCRenameRule, "%s volumeClaimTemplate %s renamed %s with %d volume mounts/devices, so its claims %s-%s-<ordinal> are the renamed PVCs",
 			where, old, renames[old], mounts[old], renames[old], set.GetName())
 	}

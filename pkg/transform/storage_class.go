@@ -2,12 +2,14 @@ package transform
 
 import (
 	storagev1 "k8s.io/api/storage/v1"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 )
 
 // Provisioners (and CSI drivers) of the Alibaba Cloud storage the storage rules convert to.
 const (
-	DiskProvisioner = "diskplugin.csi.alibabacloud.com"
-	NASProvisioner  = "nasplugin.csi.alibabacloud.com"
+	DiskProvisioner = alibaba.DiskCSIDriver
+	NASProvisioner  = alibaba.NASCSIDriver
 )
 
 // StorageClass is what the storage rules need to know about one StorageClass of the target cluster.

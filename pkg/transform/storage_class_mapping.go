@@ -2,7 +2,8 @@ package transform
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -44,7 +45,7 @@ func NewStorageClassConversion(mapping map[string]string, classes map[string]Sto
 		replaced = NewPVReplacements()
 	}
 	c := &StorageClassConversion{targets: map[string]StorageClass{}, replaced: replaced}
-	for _, source := range sortedStorageKeys(mapping) {
+	for _, source := range slices.Sorted(maps.Keys(mapping)) {
 		name := mapping[source]
 		if source == "" {
 			return nil, fmt.Errorf("storageclass mapping to %s has an empty source class; use %q for any class", name, AnyStorageClass)
@@ -188,13 +189,4 @@ func classOrNone(class string) string {
 		return `""`
 	}
 	return class
-}
-
-func sortedStorageKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -261,7 +261,14 @@ func TestStorageClassConversionRefusesBrokenSources(t *testing.T) {
 			name:    "flex disk without disk ID",
 			target:  topologyDisk,
 			source:  map[string]any{"flexVolume": map[string]any{"driver": "alicloud/disk", "options": map[string]any{}}},
-			wantErr: "rule storageClassMapping: PV broken: FlexVolume alicloud/disk names no disk (options.volumeId is empty)",
+			wantErr: "rule storageClassMapping: PV broken: FlexVolume alicloud/disk names no disk: options.VolumeId and options.volumeId are empty",
+		},
+		{
+			name:   "flex disk naming two disks",
+			target: topologyDisk,
+			source: map[string]any{"flexVolume": map[string]any{"driver": "alicloud/disk", "options": map[string]any{"VolumeId": "d-1", "volumeId": "d-2"}}},
+			// The snapshotter refuses the same PV: which disk the driver mounts is not ours to guess.
+			wantErr: `rule storageClassMapping: PV broken: FlexVolume alicloud/disk options name two disks: VolumeId="d-1", volumeId="d-2"`,
 		},
 		{
 			name:    "flex NAS without server",

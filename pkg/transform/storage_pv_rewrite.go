@@ -2,8 +2,11 @@ package transform
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 )
 
 // defaultFlexFSType is the file system the FlexVolume disk driver formatted disks with when a PV named none.
@@ -13,9 +16,10 @@ const defaultFlexFSType = "ext4"
 // system. It returns what it did, for a note.
 func flexDiskToCSI(pvName string, spec map[string]any) (string, error) {
 	flex, _ := spec["flexVolume"].(map[string]any)
-	id := flexDiskID(flex)
-	if id == "" {
-		return "", fmt.Errorf("PV %s: FlexVolume %s names no disk (options.volumeId is empty)", pvName, flexDiskDriver)
+	opts, _ := flex["options"].(map[string]any)
+	id, err := alibaba.FlexDiskID(opts)
+	if err != nil {
+		return "", fmt.Errorf("PV %s: FlexVolume %w", pvName, err)
 	}
 	fsType := pvScalar(flex["fsType"])
 	if fsType == "" {
@@ -28,7 +32,7 @@ func flexDiskToCSI(pvName string, spec map[string]any) (string, error) {
 	delete(spec, "flexVolume")
 	spec["csi"] = csi
 	note := fmt.Sprintf("FlexVolume %s volume %s rewritten as CSI %s volume %s (fsType %s), because ACK serves disks through CSI only",
-		flexDiskDriver, id, DiskProvisioner, id, fsType)
+		alibaba.FlexDiskDriver, id, DiskProvisioner, id, fsType)
 	if dropped := keepDiskZoneAffinity(spec); dropped != "" {
 		note += "; node affinity on " + dropped + " dropped, the disk's zone is kept"
 	}
@@ -81,13 +85,6 @@ func nfsToNASCSI(pvName string, spec map[string]any, src pvSource) (string, erro
 	return note, nil
 }
 
-// diskZoneKeys are the node labels that pin a disk to its zone; ACK nodes carry all of them.
-var diskZoneKeys = map[string]bool{
-	"topology.kubernetes.io/zone":                   true,
-	"failure-domain.beta.kubernetes.io/zone":        true,
-	"topology.diskplugin.csi.alibabacloud.com/zone": true,
-}
-
 // keepDiskZoneAffinity reduces a PV's required node affinity to its zone requirements: a disk can be
 // attached to any node of its zone, and host names or labels of the source cluster match nothing in the
 // target. A term left without a zone requirement means the PV was never zone-bound, so the affinity goes.
@@ -108,7 +105,7 @@ func keepDiskZoneAffinity(spec map[string]any) string {
 		var zone []any
 		for _, e := range exprs {
 			expr, _ := e.(map[string]any)
-			if key := pvScalar(expr["key"]); diskZoneKeys[key] {
+			if key := pvScalar(expr["key"]); slices.Contains(alibaba.VolumeZoneKeys, key) {
 				zone = append(zone, e)
 			} else {
 				dropped[key] = true
@@ -134,11 +131,7 @@ func keepDiskZoneAffinity(spec map[string]any) string {
 	} else {
 		required["nodeSelectorTerms"] = kept
 	}
-	keys := make([]string, 0, len(dropped))
-	for k := range dropped {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(dropped))
 	if len(keys) == 0 {
 		return "an empty selector term"
 	}

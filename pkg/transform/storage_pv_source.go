@@ -2,13 +2,10 @@ package transform
 
 import (
 	"fmt"
-	"sort"
-)
+	"maps"
+	"slices"
 
-// FlexVolume drivers of the Alibaba Cloud plugin that ACK ran before CSI.
-const (
-	flexDiskDriver = "alicloud/disk"
-	flexNASDriver  = "alicloud/nas"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 )
 
 // medium is what a PV's data lives on, as far as reaching it from Alibaba Cloud is concerned.
@@ -76,10 +73,13 @@ func pvSourceOf(spec map[string]any) pvSource {
 		driver, _ := flex["driver"].(string)
 		src := pvSource{field: "flexVolume", desc: "FlexVolume driver " + driver}
 		switch driver {
-		case flexDiskDriver:
+		case alibaba.FlexDiskDriver:
 			src.kind = mediumDisk
-			src.desc += " volume " + flexDiskID(flex)
-		case flexNASDriver:
+			opts, _ := flex["options"].(map[string]any)
+			// A disk PV that names no single disk is refused where it is rewritten (flexDiskToCSI).
+			id, _ := alibaba.FlexDiskID(opts)
+			src.desc += " volume " + id
+		case alibaba.FlexNASDriver:
 			src.kind = mediumNFS
 			opts, _ := flex["options"].(map[string]any)
 			src.desc += " export " + pvScalar(opts["server"]) + ":" + pvScalar(opts["path"])
@@ -89,27 +89,12 @@ func pvSourceOf(spec map[string]any) pvSource {
 	if nfs, ok := spec["nfs"].(map[string]any); ok {
 		return pvSource{kind: mediumNFS, field: "nfs", desc: "NFS export " + pvScalar(nfs["server"]) + ":" + pvScalar(nfs["path"])}
 	}
-	fields := make([]string, 0, len(inTreeIDs))
-	for f := range inTreeIDs {
-		fields = append(fields, f)
-	}
-	sort.Strings(fields)
-	for _, f := range fields {
+	for _, f := range slices.Sorted(maps.Keys(inTreeIDs)) {
 		if src, ok := spec[f].(map[string]any); ok {
 			return pvSource{field: f, desc: fmt.Sprintf("%s volume %s", f, pvScalar(src[inTreeIDs[f]]))}
 		}
 	}
 	return pvSource{desc: "a volume source this plugin does not know"}
-}
-
-// flexDiskID reads the disk ID of a FlexVolume disk; the Alibaba plugin wrote it as volumeId in some
-// releases and VolumeId in others.
-func flexDiskID(flex map[string]any) string {
-	opts, _ := flex["options"].(map[string]any)
-	if id := pvScalar(opts["volumeId"]); id != "" {
-		return id
-	}
-	return pvScalar(opts["VolumeId"])
 }
 
 // str renders a scalar from an unstructured object; lists (such as fc.wwids) are rendered as Go does.

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	kbclient "sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/restoreconfig"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/transform"
 
@@ -160,9 +161,6 @@ func storageClasses(ctx context.Context, c kbclient.Client) (map[string]transfor
 	return out, nil
 }
 
-// zoneLabels are where a node's zone is found, newest first.
-var zoneLabels = []string{"topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone"}
-
 // nodes returns the names (and hostname labels) of the target's nodes and their distinct zones.
 func nodes(ctx context.Context, c kbclient.Client) (names, zones []string, err error) {
 	list := &corev1.NodeList{}
@@ -173,10 +171,10 @@ func nodes(ctx context.Context, c kbclient.Client) (names, zones []string, err e
 	for _, n := range list.Items {
 		// Pins name a node by its hostname label, which usually but not always equals its name.
 		names = append(names, n.Name)
-		if h := n.Labels["kubernetes.io/hostname"]; h != "" && h != n.Name {
+		if h := n.Labels[corev1.LabelHostname]; h != "" && h != n.Name {
 			names = append(names, h)
 		}
-		for _, l := range zoneLabels {
+		for _, l := range alibaba.NodeZoneLabels {
 			if z := n.Labels[l]; z != "" {
 				if !seen[z] {
 					seen[z] = true
