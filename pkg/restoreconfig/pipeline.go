@@ -25,10 +25,13 @@ type Restore struct {
 // against the target cluster. replaced carries the PVs the storage rules decide not to restore over to
 // their claims, which Velero restores later in the same restore.
 func (c Config) Pipeline(cluster Cluster, restore Restore, replaced transform.PVReplacements) (transform.Pipeline, error) {
-	var p transform.Pipeline
+	p := transform.Pipeline{transform.NewBackupMarks()}
 	fail := func(key string, err error) (transform.Pipeline, error) {
 		return nil, &Error{ConfigMap: c.Origin(key), Rule: key, Err: err}
 	}
+	// The storage rules share what they know of the target's classes and learn, as the restore goes,
+	// the classes and volumes it brings.
+	storage := transform.NewStorageFacts(cluster.StorageClasses)
 	if len(c.ImageNameMapping) > 0 {
 		r, err := transform.NewImageNameMapping(c.ImageNameMapping)
 		if err != nil {
@@ -47,21 +50,22 @@ func (c Config) Pipeline(cluster Cluster, restore Restore, replaced transform.PV
 		p = append(p, transform.NewNodePins(cluster.Nodes))
 	}
 	if len(c.StorageClassMapping) > 0 {
-		r, err := transform.NewStorageClassConversion(c.StorageClassMapping, cluster.StorageClasses,
+		r, err := transform.NewStorageClassConversion(c.StorageClassMapping, storage,
 			len(cluster.Zones) > 1, replaced)
 		if err != nil {
 			return fail(KeyStorageClassMapping, err)
 		}
 		p = append(p, r)
 	}
-	r, err := transform.NewAccessModes(c.AccessModeMapping, cluster.StorageClasses)
+	r, err := transform.NewAccessModes(c.AccessModeMapping, storage)
 	if err != nil {
 		return fail(KeyAccessModeMapping, err)
 	}
 	p = append(p, r)
 	if c.DiskMinimumSize {
-		p = append(p, transform.NewDiskMinimumSize(cluster.StorageClasses))
+		p = append(p, transform.NewDiskMinimumSize(storage))
 	}
+	p = append(p, transform.NewBoundClaims(storage), transform.NewStorageFactsRecorder(storage))
 	if c.PVCRename != (PVCRename{}) {
 		r, err := transform.NewPVCRename(c.PVCRename.Prefix, c.PVCRename.Suffix)
 		if err != nil {

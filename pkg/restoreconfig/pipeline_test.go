@@ -34,8 +34,9 @@ func TestPipelineOrderAndDefaults(t *testing.T) {
 	require.NoError(t, err)
 	p, err := cfg.Pipeline(cluster(), Restore{}, transform.NewPVReplacements())
 	require.NoError(t, err)
-	assert.Equal(t, []string{KeyNodePins, KeyAccessModeMapping, KeyDiskMinimumSize, KeyIngressConversion, KeyCronJobConversion, KeyServices}, names(p),
-		"with no configuration only what ACK does on its own runs")
+	assert.Equal(t, []string{transform.BackupMarksRule, KeyNodePins, KeyAccessModeMapping, KeyDiskMinimumSize,
+		transform.BoundClaimsRule, transform.StorageFactsRule, KeyIngressConversion, KeyCronJobConversion, KeyServices}, names(p),
+		"with no configuration only what ACK does on its own runs, and the rules that keep a restore consistent")
 
 	cfg, err = Load(&Source{Name: "velero/all", Data: map[string]string{
 		KeyImageNameMapping:     "a: app1,app2\n",
@@ -46,7 +47,9 @@ func TestPipelineOrderAndDefaults(t *testing.T) {
 	require.NoError(t, err)
 	p, err = cfg.Pipeline(cluster(), Restore{}, transform.NewPVReplacements())
 	require.NoError(t, err)
-	assert.Equal(t, Keys, names(p), "every rule, in the one documented order")
+	assert.Equal(t, []string{transform.BackupMarksRule, KeyImageNameMapping, KeyImageRegistryMapping, KeyNodePins,
+		KeyStorageClassMapping, KeyAccessModeMapping, KeyDiskMinimumSize, transform.BoundClaimsRule, transform.StorageFactsRule,
+		KeyPVCRename, KeyIngressConversion, KeyCronJobConversion, KeyServices}, names(p), "every rule, in the one documented order")
 }
 
 func TestPipelineChecksRulesAgainstTheCluster(t *testing.T) {

@@ -28,18 +28,18 @@ var (
 // class that should be ReadWriteMany.
 type AccessModes struct {
 	mapping map[string][]string
-	classes map[string]StorageClass
+	facts   *StorageFacts
 }
 
 var _ Rule = (*AccessModes)(nil)
 
 // NewAccessModes validates explicit access modes keyed by StorageClass of the target cluster. A disk
 // class may not be given a multi-node mode: that conflicts with the automatic ReadWriteOnce for disks.
-func NewAccessModes(mapping map[string][]string, classes map[string]StorageClass) (*AccessModes, error) {
-	a := &AccessModes{mapping: map[string][]string{}, classes: classes}
+func NewAccessModes(mapping map[string][]string, facts *StorageFacts) (*AccessModes, error) {
+	a := &AccessModes{mapping: map[string][]string{}, facts: facts}
 	for _, name := range slices.Sorted(maps.Keys(mapping)) {
 		modes := mapping[name]
-		class, ok := classes[name]
+		class, ok := facts.Class(name)
 		if !ok {
 			return nil, fmt.Errorf("storageclass %s not exists", name)
 		}
@@ -70,22 +70,34 @@ func NewAccessModes(mapping map[string][]string, classes map[string]StorageClass
 func (a *AccessModes) Name() string { return AccessModeMappingRule }
 
 // Apply sets the access modes of every volume site of the object; it reads the class the site has now,
-// so it sees the result of the StorageClass conversion.
+// so it sees the result of the StorageClass conversion, and a claim that names no class is judged by the
+// default class it will get.
 func (a *AccessModes) Apply(item Item, out *Outcome) error {
 	for _, site := range volumeSites(item.Object) {
 		have := site.accessModes()
-		if want, ok := a.mapping[site.class()]; ok {
-			if !sameModes(have, want) {
-				site.setAccessModes(want)
-				out.Note(AccessModeMappingRule, "accessMode of %s is %s; set to %s for storageclass %s",
-					site.desc, strings.Join(have, ","), strings.Join(want, ","), site.class())
+		if class, known, _ := a.facts.targetClass(site); known && class.Name != "" {
+			if want, ok := a.mapping[class.Name]; ok {
+				if !sameModes(have, want) {
+					site.setAccessModes(want)
+					out.Note(AccessModeMappingRule, "accessMode of %s is %s; set to %s for storageclass %s",
+						site.desc, strings.Join(have, ","), strings.Join(want, ","), class.Name)
+				}
+				continue
 			}
-			continue
 		}
-		if !site.isDisk(a.classes) || site.volumeMode() == string(corev1.PersistentVolumeBlock) {
+		if site.volumeMode() == string(corev1.PersistentVolumeBlock) {
 			continue
 		}
 		if !slices.ContainsFunc(have, func(m string) bool { return multiNodeModes[m] }) {
+			continue
+		}
+		disk, unknown := a.facts.isDisk(site)
+		if unknown != "" {
+			out.Note(AccessModeMappingRule, "accessMode of %s is %s and left so: %s, so whether it is an Alibaba Cloud disk (ReadWriteOnce only) cannot be told",
+				site.desc, strings.Join(have, ","), unknown)
+			continue
+		}
+		if !disk {
 			continue
 		}
 		want := singleNodeModes(have)

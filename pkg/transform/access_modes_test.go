@@ -10,7 +10,7 @@ import (
 
 func newTestAccessModes(t *testing.T, mapping map[string][]string) *AccessModes {
 	t.Helper()
-	a, err := NewAccessModes(mapping, storageTestClasses())
+	a, err := NewAccessModes(mapping, storageTestFacts())
 	require.NoError(t, err)
 	return a
 }
@@ -70,7 +70,7 @@ func TestNewAccessModesValidates(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := NewAccessModes(tc.mapping, storageTestClasses())
+			a, err := NewAccessModes(tc.mapping, storageTestFacts())
 			if tc.wantErr != "" {
 				assert.EqualError(t, err, tc.wantErr)
 				assert.Nil(t, a)

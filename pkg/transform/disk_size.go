@@ -19,15 +19,15 @@ var minimumDiskSize = resource.MustParse("20Gi")
 // never be provisioned. It touches disks only: the Alibaba plugin of 2019 resized every cloud's volumes,
 // and users still cite that.
 type DiskMinimumSize struct {
-	classes map[string]StorageClass
+	facts *StorageFacts
 }
 
 var _ Rule = (*DiskMinimumSize)(nil)
 
-// NewDiskMinimumSize returns the rule for a target cluster with the given StorageClasses; it needs them
-// to tell a disk claim from any other.
-func NewDiskMinimumSize(classes map[string]StorageClass) *DiskMinimumSize {
-	return &DiskMinimumSize{classes: classes}
+// NewDiskMinimumSize returns the rule for a restore's target; it needs its StorageClasses to tell a disk
+// claim from any other.
+func NewDiskMinimumSize(facts *StorageFacts) *DiskMinimumSize {
+	return &DiskMinimumSize{facts: facts}
 }
 
 // Name returns the rule's configuration key.
@@ -37,7 +37,8 @@ func (d *DiskMinimumSize) Name() string { return DiskMinimumSizeRule }
 // claim's storage request.
 func (d *DiskMinimumSize) Apply(item Item, out *Outcome) error {
 	for _, site := range volumeSites(item.Object) {
-		if !site.isDisk(d.classes) {
+		disk, unknown := d.facts.isDisk(site)
+		if !disk && unknown == "" {
 			continue
 		}
 		path := site.sizePath()
@@ -52,17 +53,26 @@ func (d *DiskMinimumSize) Apply(item Item, out *Outcome) error {
 		if size.Cmp(minimumDiskSize) >= 0 {
 			continue
 		}
+		if unknown != "" {
+			out.Note(DiskMinimumSizeRule, "%s %s is %s and left so: %s, so whether it is an Alibaba Cloud disk (at least %s) cannot be told",
+				site.desc, sizeWhat(site), size.String(), unknown, minimumDiskSize.String())
+			continue
+		}
 		if err := unstructured.SetNestedField(site.spec, minimumDiskSize.String(), path...); err != nil {
 			return fmt.Errorf("%s: %w", site.desc, err)
 		}
-		what := "storage request"
-		if site.isPV {
-			what = "capacity"
-		}
 		out.Note(DiskMinimumSizeRule, "%s %s is %s, below the %s minimum of an Alibaba Cloud disk; restored as %s",
-			site.desc, what, size.String(), minimumDiskSize.String(), minimumDiskSize.String())
+			site.desc, sizeWhat(site), size.String(), minimumDiskSize.String(), minimumDiskSize.String())
 	}
 	return nil
+}
+
+// sizeWhat names the size a site keeps, for notes.
+func sizeWhat(site volumeSite) string {
+	if site.isPV {
+		return "capacity"
+	}
+	return "storage request"
 }
 
 // parseQuantity reads a quantity as JSON decoding leaves it: a string, or a bare number of bytes.

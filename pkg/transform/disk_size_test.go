@@ -10,7 +10,7 @@ import (
 )
 
 func TestDiskMinimumSizeGolden(t *testing.T) {
-	size := NewDiskMinimumSize(storageTestClasses())
+	size := NewDiskMinimumSize(storageTestFacts())
 	goldenCases(t, "disk_size", map[string]Pipeline{
 		"disk":             {size},
 		"after_conversion": {newTestConversion(t, map[string]string{"gp2": topologyDisk}), size},
@@ -37,7 +37,7 @@ func TestDiskMinimumSizeNotes(t *testing.T) {
 		{name: "NAS claim", obj: testPVC("media", cnfsNAS, "ReadWriteMany")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := applyStorage(t, Pipeline{NewDiskMinimumSize(storageTestClasses())}, tc.obj)
+			out := applyStorage(t, Pipeline{NewDiskMinimumSize(storageTestFacts())}, tc.obj)
 			assert.Equal(t, tc.wantNote, out.Notes)
 			assert.Equal(t, "diskMinimumSize", NewDiskMinimumSize(nil).Name())
 		})
@@ -47,7 +47,7 @@ func TestDiskMinimumSizeNotes(t *testing.T) {
 func TestDiskMinimumSizeRefusesBadQuantity(t *testing.T) {
 	pvc := testPVC("data", topologyDisk, "ReadWriteOnce")
 	pvc["spec"].(map[string]any)["resources"] = map[string]any{"requests": map[string]any{"storage": "ten gigs"}}
-	_, err := Pipeline{NewDiskMinimumSize(storageTestClasses())}.Apply(Item{Object: &unstructured.Unstructured{Object: pvc}})
+	_, err := Pipeline{NewDiskMinimumSize(storageTestFacts())}.Apply(Item{Object: &unstructured.Unstructured{Object: pvc}})
 	require.Error(t, err)
 	assert.ErrorIs(t, err, resource.ErrFormatWrong)
 	assert.ErrorContains(t, err, "rule diskMinimumSize: PVC shop/data: resources.requests.storage ten gigs: ")

@@ -3,6 +3,7 @@ package transform
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,9 +19,11 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden <case>.out.yaml files from the rules' output")
 
 // goldenCases runs every testdata/<dir>/<case>.in.yaml through the rules named for that case and compares
-// the result with <case>.out.yaml. An input file may hold several objects (YAML documents); each is
-// transformed on its own. A skipped object is written as `skipped: <reason>`. Every input file must have
-// a case and every case an input file, so no golden file is silently ignored.
+// the result with <case>.out.yaml, and what the rules said (the restore log's lines) with
+// <case>.notes.txt. An input file may hold several objects (YAML documents); each is transformed on its
+// own, in order, by the same pipeline, as a restore hands them over. A skipped object is written as
+// `skipped: <reason>`. An object a rule changed must have a note that says so. Every input file must
+// have a case and every case an input file, so no golden file is silently ignored.
 func goldenCases(t *testing.T, dir string, cases map[string]Pipeline) {
 	t.Helper()
 	inputs, err := filepath.Glob(filepath.Join("testdata", dir, "*.in.yaml"))
@@ -42,33 +45,50 @@ func goldenCases(t *testing.T, dir string, cases map[string]Pipeline) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			base := filepath.Join("testdata", dir, name)
-			got := applyGolden(t, cases[name], readDocs(t, base+".in.yaml"))
+			got, notes := applyGolden(t, cases[name], readDocs(t, base+".in.yaml"))
 			if *update {
-				require.NoError(t, os.WriteFile(base+".out.yaml", got, 0o644))
+				// Hand-written expectations keep their comments and layout unless the objects differ.
+				if old, err := os.ReadFile(base + ".out.yaml"); err != nil || string(normalizeDocs(t, old)) != string(got) {
+					require.NoError(t, os.WriteFile(base+".out.yaml", got, 0o644))
+				}
+				require.NoError(t, os.WriteFile(base+".notes.txt", notes, 0o644))
 				return
 			}
 			want, err := os.ReadFile(base + ".out.yaml")
 			require.NoError(t, err, "run go test ./pkg/transform -run %s -update to create it", t.Name())
 			assert.Equal(t, string(normalizeDocs(t, want)), string(got))
+			wantNotes, err := os.ReadFile(base + ".notes.txt")
+			require.NoError(t, err, "run go test ./pkg/transform -run %s -update to create it", t.Name())
+			assert.Equal(t, string(wantNotes), string(notes))
 		})
 	}
 }
 
-func applyGolden(t *testing.T, p Pipeline, docs []*unstructured.Unstructured) []byte {
+// applyGolden returns the objects as the pipeline left them and, per object, the notes it wrote.
+func applyGolden(t *testing.T, p Pipeline, docs []*unstructured.Unstructured) (objects, notes []byte) {
 	t.Helper()
 	var out [][]byte
+	var log bytes.Buffer
 	for _, obj := range docs {
-		outcome, err := p.Apply(Item{Object: obj, FromBackup: obj.DeepCopy()})
+		before := obj.DeepCopy()
+		outcome, err := p.Apply(Item{Object: obj, FromBackup: before.DeepCopy()})
 		require.NoError(t, err)
 		var doc any = obj.Object
 		if outcome.Skip != "" {
 			doc = map[string]any{"skipped": outcome.Skip}
 		}
+		if outcome.Skip == "" && len(outcome.Notes) == 0 {
+			assert.Equal(t, before.Object, obj.Object, "%s %s changed, but no rule said so", obj.GetKind(), Key(obj))
+		}
 		b, err := yaml.Marshal(doc)
 		require.NoError(t, err)
 		out = append(out, b)
+		fmt.Fprintf(&log, "# %s %s\n", before.GetKind(), Key(before))
+		for _, n := range outcome.Notes {
+			fmt.Fprintln(&log, n)
+		}
 	}
-	return bytes.Join(out, []byte("---\n"))
+	return bytes.Join(out, []byte("---\n")), log.Bytes()
 }
 
 // readDocs decodes YAML documents the way Velero hands items to a plugin: JSON into unstructured content,

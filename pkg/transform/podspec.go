@@ -17,6 +17,12 @@ var podSpecPaths = map[string][]string{
 	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
 }
 
+// PodCarrierResources are the resources of the kinds PodSpec understands, as item actions name them.
+var PodCarrierResources = []string{
+	"pods", "deployments.apps", "statefulsets.apps", "daemonsets.apps", "replicasets.apps",
+	"replicationcontrollers", "jobs.batch", "cronjobs.batch",
+}
+
 // PodSpecKinds lists the kinds PodSpec understands.
 func PodSpecKinds() []string {
 	kinds := make([]string, 0, len(podSpecPaths))

@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"time"
+
 	storagev1 "k8s.io/api/storage/v1"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
@@ -18,6 +20,10 @@ type StorageClass struct {
 	Provisioner       string
 	VolumeBindingMode string
 	Parameters        map[string]string
+	// Default says the class is marked as the one a claim that names none gets.
+	Default bool
+	// Created is when the class was created; the newest default class wins.
+	Created time.Time
 }
 
 // IsDisk reports whether the class provisions Alibaba Cloud disks.

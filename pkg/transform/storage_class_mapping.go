@@ -40,7 +40,7 @@ var _ Rule = (*StorageClassConversion)(nil)
 // class; in a multi-zone cluster a disk target must wait for the first consumer, or a disk could be
 // created in a zone its pod cannot run in. replaced records the PVs this rule does not restore; nil gives
 // a private record, which is enough when the same rule value sees the PVs and PVCs of a restore.
-func NewStorageClassConversion(mapping map[string]string, classes map[string]StorageClass, multiZone bool, replaced PVReplacements) (*StorageClassConversion, error) {
+func NewStorageClassConversion(mapping map[string]string, facts *StorageFacts, multiZone bool, replaced PVReplacements) (*StorageClassConversion, error) {
 	if replaced == nil {
 		replaced = NewPVReplacements()
 	}
@@ -53,7 +53,7 @@ func NewStorageClassConversion(mapping map[string]string, classes map[string]Sto
 		if name == "" {
 			return nil, fmt.Errorf("storageclass mapping of %s has no target class", source)
 		}
-		target, ok := classes[name]
+		target, ok := facts.Class(name)
 		if !ok {
 			return nil, fmt.Errorf("storageclass %s not exists (target of %s)", name, source)
 		}

@@ -26,9 +26,12 @@ func storageTestClasses() map[string]StorageClass {
 	}
 }
 
+// storageTestFacts are the facts of a restore into a target with storageTestClasses.
+func storageTestFacts() *StorageFacts { return NewStorageFacts(storageTestClasses()) }
+
 func newTestConversion(t *testing.T, mapping map[string]string) *StorageClassConversion {
 	t.Helper()
-	c, err := NewStorageClassConversion(mapping, storageTestClasses(), true, NewPVReplacements())
+	c, err := NewStorageClassConversion(mapping, storageTestFacts(), true, NewPVReplacements())
 	require.NoError(t, err)
 	return c
 }
@@ -52,7 +55,7 @@ func TestStorageClassConversionGolden(t *testing.T) {
 // storageTestPipeline is the storage part of the restore pipeline, in the order the restore applies it.
 func storageTestPipeline(t *testing.T) Pipeline {
 	t.Helper()
-	classes := storageTestClasses()
+	classes := storageTestFacts()
 	conversion, err := NewStorageClassConversion(map[string]string{"alicloud-disk-ssd": topologyDisk, "gp2": topologyDisk, "efs-sc": cnfsNAS}, classes, true, nil)
 	require.NoError(t, err)
 	modes, err := NewAccessModes(map[string][]string{cnfsNAS: {"ReadWriteMany"}}, classes)
@@ -116,7 +119,7 @@ func TestNewStorageClassConversionValidates(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := NewStorageClassConversion(tc.mapping, storageTestClasses(), tc.multiZone, nil)
+			c, err := NewStorageClassConversion(tc.mapping, storageTestFacts(), tc.multiZone, nil)
 			if tc.wantErr != "" {
 				assert.EqualError(t, err, tc.wantErr)
 				assert.Nil(t, c)
@@ -227,7 +230,7 @@ func TestStorageClassConversionResetsClaimOfReplacedPV(t *testing.T) {
 	replaced := NewPVReplacements()
 	// Two rule values share the record, as two plugin calls of one restore do.
 	newRule := func() Rule {
-		c, err := NewStorageClassConversion(map[string]string{"gp3": topologyDisk}, storageTestClasses(), true, replaced)
+		c, err := NewStorageClassConversion(map[string]string{"gp3": topologyDisk}, storageTestFacts(), true, replaced)
 		require.NoError(t, err)
 		return c
 	}

@@ -130,11 +130,21 @@ func (s volumeSite) sizePath() []string {
 	return []string{"resources", "requests", "storage"}
 }
 
-// isDisk reports whether the site's volume is, or will be, an Alibaba Cloud disk: its class provisions
-// disks, or (for a PV) its source is one whatever its class says.
-func (s volumeSite) isDisk(classes map[string]StorageClass) bool {
-	if c, ok := classes[s.class()]; ok && c.IsDisk() {
+// namesClass reports whether the site says which class it wants, "" included. A claim that does not gets
+// the target's default class when it is created; a PV that does not has none.
+func (s volumeSite) namesClass() bool {
+	if _, ok := s.annotations()[betaClassAnnotation]; ok {
 		return true
 	}
-	return s.isPV && pvSourceOf(s.spec).kind == mediumDisk
+	_, ok := s.spec["storageClassName"]
+	return ok
+}
+
+// volumeName is the PV a claim is bound to, "" for none (and for a PV or a template).
+func (s volumeSite) volumeName() string {
+	if s.isPV {
+		return ""
+	}
+	name, _ := s.spec["volumeName"].(string)
+	return name
 }

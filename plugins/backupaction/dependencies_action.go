@@ -13,13 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
-// Group-resources of the dependencies we add.
-var (
-	ingressClasses = schema.GroupResource{Group: "networking.k8s.io", Resource: "ingressclasses"}
-	storageClasses = schema.GroupResource{Group: "storage.k8s.io", Resource: "storageclasses"}
-	crds           = schema.GroupResource{Group: "apiextensions.k8s.io", Resource: "customresourcedefinitions"}
-)
-
 // CRD is what the action needs to know of a custom resource definition.
 type CRD struct {
 	// Name is the CRD's name, <plural>.<group>.
@@ -35,8 +28,9 @@ type CRDLister interface {
 
 // DependenciesAction returns, as additional items, what an object needs to be restored into an empty
 // cluster and that Velero does not already add in the backup's mode: an Ingress's IngressClass, a
-// PVC's StorageClass, and a custom resource's CRD when the backup's resource filter keeps Velero from
-// adding it (Velero adds a CRD itself unless the backup lists resources without naming CRDs).
+// Gateway's GatewayClass, a PVC's StorageClass, the PriorityClass of a pod or pod template, and a custom
+// resource's CRD when the backup's resource filter keeps Velero from adding it (Velero adds a CRD itself
+// unless the backup lists resources without naming CRDs).
 type DependenciesAction struct {
 	log  logrus.FieldLogger
 	crds CRDLister
@@ -51,10 +45,10 @@ func NewDependenciesAction(log logrus.FieldLogger, crds CRDLister) *Dependencies
 	return &DependenciesAction{log: log, crds: crds}
 }
 
-// AppliesTo implements BackupItemAction: Ingresses, PVCs and every custom resource the cluster defines
-// now, so built-in kinds other than those two never cost a plugin call.
+// AppliesTo implements BackupItemAction: Ingresses, Gateways, PVCs, the kinds that carry pods and every
+// custom resource the cluster defines now, so other built-in kinds never cost a plugin call.
 func (a *DependenciesAction) AppliesTo() (velero.ResourceSelector, error) {
-	resources := []string{"ingresses.networking.k8s.io", "ingresses.extensions", "persistentvolumeclaims"}
+	resources := builtInResources()
 	a.once.Do(func() {
 		var list []CRD
 		list, a.err = a.crds.CRDs(context.Background())
@@ -81,14 +75,17 @@ func (a *DependenciesAction) Execute(item runtime.Unstructured, backup *velerov1
 	if !ok || !wanted(backup, dep.GroupResource) {
 		return item, nil, nil
 	}
-	// Velero re-checks additional items against the backup's filters and would drop a cluster-scoped
-	// one the resource list does not name; wanted has already honoured what the user excluded.
-	annotations := obj.GetAnnotations()
-	if annotations == nil {
-		annotations = map[string]string{}
+	if veleroWouldDrop(backup, dep.GroupResource) {
+		// Velero re-checks additional items against the backup's filters and would drop this one;
+		// wanted has already honoured what the user excluded. Velero 1.18 leaves the annotation on the
+		// backed-up item (our restore actions remove it), so it is set only where it is needed.
+		annotations := obj.GetAnnotations()
+		if annotations == nil {
+			annotations = map[string]string{}
+		}
+		annotations[velerov1.MustIncludeAdditionalItemAnnotation] = "true"
+		obj.SetAnnotations(annotations)
 	}
-	annotations[velerov1.MustIncludeAdditionalItemAnnotation] = "true"
-	obj.SetAnnotations(annotations)
 	a.log.WithFields(logrus.Fields{"item": obj.GetKind() + " " + obj.GetNamespace() + "/" + obj.GetName(),
 		"dependency": dep.GroupResource.String() + " " + dep.Name}).Info("adding dependency")
 	return obj, []velero.ResourceIdentifier{dep}, nil
@@ -96,22 +93,11 @@ func (a *DependenciesAction) Execute(item runtime.Unstructured, backup *velerov1
 
 func (a *DependenciesAction) dependency(obj *unstructured.Unstructured, backup *velerov1.Backup) (velero.ResourceIdentifier, bool) {
 	gvk := obj.GroupVersionKind()
-	switch {
-	case gvk.Kind == "Ingress" && (gvk.Group == "networking.k8s.io" || gvk.Group == "extensions"):
-		class, _, _ := unstructured.NestedString(obj.Object, "spec", "ingressClassName")
-		if class == "" {
-			class = obj.GetAnnotations()["kubernetes.io/ingress.class"]
-		}
-		return velero.ResourceIdentifier{GroupResource: ingressClasses, Name: class}, class != ""
-	case gvk.Kind == "PersistentVolumeClaim" && gvk.Group == "":
-		class, _, _ := unstructured.NestedString(obj.Object, "spec", "storageClassName")
-		if class == "" {
-			class = obj.GetAnnotations()["volume.beta.kubernetes.io/storage-class"]
-		}
-		return velero.ResourceIdentifier{GroupResource: storageClasses, Name: class}, class != ""
-	}
 	name, ok := a.kinds[gvk.GroupKind()]
-	if !ok || veleroAddsCRDs(backup) {
+	if !ok {
+		return builtInDependency(obj)
+	}
+	if veleroAddsCRDs(backup) {
 		return velero.ResourceIdentifier{}, false
 	}
 	return velero.ResourceIdentifier{GroupResource: crds, Name: name}, true
@@ -123,6 +109,16 @@ func (a *DependenciesAction) dependency(obj *unstructured.Unstructured, backup *
 func veleroAddsCRDs(backup *velerov1.Backup) bool {
 	inc := backup.Spec.IncludedResources
 	return len(inc) == 0 || matchesAny(inc, crds)
+}
+
+// veleroWouldDrop reports whether Velero's filter would drop a cluster-scoped additional item of gr.
+// With the old-style filters (any of IncludeClusterResources, IncludedResources, ExcludedResources
+// set), a backup that lists what to include and leaves IncludeClusterResources unset keeps only the
+// cluster resources it lists. With the scoped filters, only an explicit exclusion drops one, which
+// wanted honours by not adding it.
+func veleroWouldDrop(backup *velerov1.Backup, gr schema.GroupResource) bool {
+	s := backup.Spec
+	return s.IncludeClusterResources == nil && len(s.IncludedResources) > 0 && !matchesAny(s.IncludedResources, gr)
 }
 
 // wanted reports whether the user's filters allow the dependency: not when cluster resources are

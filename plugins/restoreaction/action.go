@@ -25,12 +25,11 @@ type Action struct {
 // Families are our restore item actions: name → the resources each applies to. Old API groups are
 // listed by name because Velero matches them even when the target no longer serves them.
 var Families = map[string][]string{
-	"csdr.io/restore-workloads": {
-		"pods", "deployments.apps", "statefulsets.apps", "daemonsets.apps", "replicasets.apps",
-		"replicationcontrollers", "jobs.batch", "cronjobs.batch",
-	},
-	"csdr.io/restore-storage":    {"persistentvolumeclaims", "persistentvolumes"},
-	"csdr.io/restore-networking": {"services", "ingresses.networking.k8s.io", "ingresses.extensions"},
+	"csdr.io/restore-workloads": transform.PodCarrierResources,
+	// StorageClasses only teach the rules the classes a restore brings; Velero restores them before
+	// volumes and claims.
+	"csdr.io/restore-storage":    {"storageclasses.storage.k8s.io", "persistentvolumeclaims", "persistentvolumes"},
+	"csdr.io/restore-networking": {"services", "ingresses.networking.k8s.io", "ingresses.extensions", "gateways.gateway.networking.k8s.io"},
 }
 
 // New returns the action called name (a key of Families).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
@@ -29,6 +30,9 @@ type fakeReader struct {
 	configMaps map[string]*restoreconfig.Source
 	cluster    restoreconfig.Cluster
 	reads      int
+	// clusterErrs are returned by the next calls of Cluster, one each, before it succeeds.
+	clusterErrs  []error
+	clusterReads int
 }
 
 func (f *fakeReader) InProgressRestores(context.Context) ([]velerov1.Restore, error) {
@@ -49,7 +53,17 @@ func (f *fakeReader) ConfigMap(_ context.Context, name string) (*restoreconfig.S
 	return nil, ErrNoConfigMap
 }
 
-func (f *fakeReader) Cluster(context.Context) (restoreconfig.Cluster, error) { return f.cluster, nil }
+func (f *fakeReader) Cluster(context.Context) (restoreconfig.Cluster, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clusterReads++
+	if len(f.clusterErrs) > 0 {
+		err := f.clusterErrs[0]
+		f.clusterErrs = f.clusterErrs[1:]
+		return restoreconfig.Cluster{}, err
+	}
+	return f.cluster, nil
+}
 
 func restoreNamed(name, config string) velerov1.Restore {
 	r := velerov1.Restore{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "velero", UID: types.UID("uid-" + name)}}
@@ -73,7 +87,9 @@ func targetCluster() restoreconfig.Cluster {
 
 func newAction(t *testing.T, family string, reader Reader) *Action {
 	t.Helper()
-	a, err := New(family, NewSessions(reader, logrus.New()), logrus.New())
+	sessions := NewSessions(reader, logrus.New())
+	sessions.RetryDelays = []time.Duration{0, 0}
+	a, err := New(family, sessions, logrus.New())
 	require.NoError(t, err)
 	return a
 }

@@ -3,19 +3,20 @@ package restoreaction
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	kbclient "sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/restoreconfig"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/transform"
-
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/kubeclient"
 )
 
@@ -35,10 +36,20 @@ type Reader interface {
 // ErrNoConfigMap is returned by Reader.ConfigMap when the ConfigMap does not exist.
 var ErrNoConfigMap = fmt.Errorf("configmap not found")
 
+// pluginConfigLabel marks a plugin's ConfigMap; Velero's GetPluginConfig selects on the key alone,
+// whatever its value ("", "true").
+const pluginConfigLabel = "velero.io/plugin-config"
+
+// DefaultPageSize is how many objects one list call returns: a cluster of thousands of Services or
+// nodes is read in pages, never in one answer held at once by the API server and the plugin.
+const DefaultPageSize = 500
+
 // KubeReader is the Reader over the target cluster's API server, through the plugin binary's shared
 // client.
 type KubeReader struct {
 	Kube *kubeclient.Lazy
+	// PageSize bounds each list call; 0 means DefaultPageSize.
+	PageSize int64
 }
 
 var _ Reader = (*KubeReader)(nil)
@@ -49,30 +60,36 @@ func (r *KubeReader) InProgressRestores(ctx context.Context) ([]velerov1.Restore
 	if err != nil {
 		return nil, err
 	}
-	list := &velerov1.RestoreList{}
-	if err := c.List(ctx, list, kbclient.InNamespace(r.Kube.Namespace())); err != nil {
-		return nil, fmt.Errorf("list restores in %s: %w", r.Kube.Namespace(), err)
-	}
 	var out []velerov1.Restore
-	for _, rs := range list.Items {
-		if rs.Status.Phase == velerov1.RestorePhaseInProgress {
-			out = append(out, rs)
+	list := &velerov1.RestoreList{}
+	err = r.eachPage(ctx, c, list, func() {
+		for _, rs := range list.Items {
+			if rs.Status.Phase == velerov1.RestorePhaseInProgress {
+				out = append(out, rs)
+			}
 		}
+	}, kbclient.InNamespace(r.Kube.Namespace()))
+	if err != nil {
+		return nil, fmt.Errorf("list restores in %s: %w", r.Kube.Namespace(), err)
 	}
 	return out, nil
 }
 
-// GlobalConfig implements Reader.
+// GlobalConfig implements Reader. It selects ConfigMaps the way Velero's GetPluginConfig does: the
+// velero.io/plugin-config key with any value, and our kind label.
 func (r *KubeReader) GlobalConfig(ctx context.Context) (*restoreconfig.Source, error) {
 	c, err := r.Kube.Client()
 	if err != nil {
 		return nil, err
 	}
+	selector := fmt.Sprintf("%s,%s=%s", pluginConfigLabel, restoreconfig.GlobalLabel, restoreconfig.GlobalLabelValue)
+	sel, err := labels.Parse(selector)
+	if err != nil {
+		return nil, fmt.Errorf("label selector %s: %w", selector, err)
+	}
 	list := &corev1.ConfigMapList{}
-	sel := kbclient.MatchingLabels{"velero.io/plugin-config": "", restoreconfig.GlobalLabel: restoreconfig.GlobalLabelValue}
-	if err := c.List(ctx, list, kbclient.InNamespace(r.Kube.Namespace()), sel); err != nil {
-		return nil, fmt.Errorf("list configmaps labelled %s=%s in %s: %w", restoreconfig.GlobalLabel,
-			restoreconfig.GlobalLabelValue, r.Kube.Namespace(), err)
+	if err := c.List(ctx, list, kbclient.InNamespace(r.Kube.Namespace()), kbclient.MatchingLabelsSelector{Selector: sel}); err != nil {
+		return nil, fmt.Errorf("list configmaps labelled %s in %s: %w", selector, r.Kube.Namespace(), err)
 	}
 	switch len(list.Items) {
 	case 0:
@@ -84,10 +101,10 @@ func (r *KubeReader) GlobalConfig(ctx context.Context) (*restoreconfig.Source, e
 	for _, cm := range list.Items {
 		names = append(names, cm.Name)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return nil, &restoreconfig.Error{ConfigMap: r.Kube.Namespace(), Err: fmt.Errorf(
-		"%d configmaps are labelled velero.io/plugin-config and %s=%s (%v); keep one",
-		len(names), restoreconfig.GlobalLabel, restoreconfig.GlobalLabelValue, names)}
+		"%d configmaps are labelled %s and %s=%s (%v); keep one",
+		len(names), pluginConfigLabel, restoreconfig.GlobalLabel, restoreconfig.GlobalLabelValue, names)}
 }
 
 // ConfigMap implements Reader.
@@ -118,13 +135,13 @@ func (r *KubeReader) Cluster(ctx context.Context) (restoreconfig.Cluster, error)
 	if err != nil {
 		return out, err
 	}
-	if out.StorageClasses, err = storageClasses(ctx, c); err != nil {
+	if out.StorageClasses, err = r.storageClasses(ctx, c); err != nil {
 		return out, err
 	}
-	if out.Nodes, out.Zones, err = nodes(ctx, c); err != nil {
+	if out.Nodes, out.Zones, err = r.nodes(ctx, c); err != nil {
 		return out, err
 	}
-	if out.UsedNodePorts, err = usedNodePorts(ctx, c); err != nil {
+	if out.UsedNodePorts, err = r.usedNodePorts(ctx, c); err != nil {
 		return out, err
 	}
 	disco, err := r.Kube.Factory.DiscoveryClient()
@@ -144,66 +161,93 @@ func (r *KubeReader) Cluster(ctx context.Context) (restoreconfig.Cluster, error)
 	return out, nil
 }
 
-func storageClasses(ctx context.Context, c kbclient.Client) (map[string]transform.StorageClass, error) {
-	list := &storagev1.StorageClassList{}
-	if err := c.List(ctx, list); err != nil {
-		return nil, fmt.Errorf("list storageclasses: %w", err)
+// eachPage lists in pages of PageSize, calling visit after each page has been read into list.
+func (r *KubeReader) eachPage(ctx context.Context, c kbclient.Client, list kbclient.ObjectList, visit func(), opts ...kbclient.ListOption) error {
+	size := r.PageSize
+	if size <= 0 {
+		size = DefaultPageSize
 	}
-	out := make(map[string]transform.StorageClass, len(list.Items))
-	for _, sc := range list.Items {
-		mode := ""
-		if sc.VolumeBindingMode != nil {
-			mode = string(*sc.VolumeBindingMode)
+	next := ""
+	for {
+		if err := c.List(ctx, list, append(opts, kbclient.Limit(size), kbclient.Continue(next))...); err != nil {
+			return err
 		}
-		out[sc.Name] = transform.StorageClass{Name: sc.Name, Provisioner: sc.Provisioner,
-			VolumeBindingMode: mode, Parameters: sc.Parameters}
+		visit()
+		if next = list.GetContinue(); next == "" {
+			return nil
+		}
+	}
+}
+
+func (r *KubeReader) storageClasses(ctx context.Context, c kbclient.Client) (map[string]transform.StorageClass, error) {
+	out := map[string]transform.StorageClass{}
+	list := &storagev1.StorageClassList{}
+	err := r.eachPage(ctx, c, list, func() {
+		for _, sc := range list.Items {
+			mode := ""
+			if sc.VolumeBindingMode != nil {
+				mode = string(*sc.VolumeBindingMode)
+			}
+			out[sc.Name] = transform.StorageClass{Name: sc.Name, Provisioner: sc.Provisioner,
+				VolumeBindingMode: mode, Parameters: sc.Parameters, Default: transform.IsDefaultClass(sc.Annotations),
+				Created: sc.CreationTimestamp.Time}
+		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list storageclasses: %w", err)
 	}
 	return out, nil
 }
 
-// nodes returns the names (and hostname labels) of the target's nodes and their distinct zones.
-func nodes(ctx context.Context, c kbclient.Client) (names, zones []string, err error) {
-	list := &corev1.NodeList{}
-	if err := c.List(ctx, list); err != nil {
-		return nil, nil, fmt.Errorf("list nodes: %w", err)
-	}
+// nodes returns the names (and hostname labels) of the target's nodes and their distinct zones. Only
+// the nodes' metadata is read: a node's status is large and of no use here.
+func (r *KubeReader) nodes(ctx context.Context, c kbclient.Client) (names, zones []string, err error) {
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NodeList"))
 	seen := map[string]bool{}
-	for _, n := range list.Items {
-		// Pins name a node by its hostname label, which usually but not always equals its name.
-		names = append(names, n.Name)
-		if h := n.Labels[corev1.LabelHostname]; h != "" && h != n.Name {
-			names = append(names, h)
-		}
-		for _, l := range alibaba.NodeZoneLabels {
-			if z := n.Labels[l]; z != "" {
-				if !seen[z] {
-					seen[z] = true
-					zones = append(zones, z)
+	err = r.eachPage(ctx, c, list, func() {
+		for _, n := range list.Items {
+			// Pins name a node by its hostname label, which usually but not always equals its name.
+			names = append(names, n.Name)
+			if h := n.Labels[corev1.LabelHostname]; h != "" && h != n.Name {
+				names = append(names, h)
+			}
+			for _, l := range alibaba.NodeZoneLabels {
+				if z := n.Labels[l]; z != "" {
+					if !seen[z] {
+						seen[z] = true
+						zones = append(zones, z)
+					}
+					break
 				}
-				break
 			}
 		}
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("list nodes: %w", err)
 	}
-	sort.Strings(zones)
+	slices.Sort(zones)
 	return names, zones, nil
 }
 
-func usedNodePorts(ctx context.Context, c kbclient.Client) (map[int64]string, error) {
-	list := &corev1.ServiceList{}
-	if err := c.List(ctx, list); err != nil {
-		return nil, fmt.Errorf("list services: %w", err)
-	}
+func (r *KubeReader) usedNodePorts(ctx context.Context, c kbclient.Client) (map[int64]string, error) {
 	used := map[int64]string{}
-	for _, s := range list.Items {
-		owner := s.Namespace + "/" + s.Name
-		for _, p := range s.Spec.Ports {
-			if p.NodePort != 0 {
-				used[int64(p.NodePort)] = owner
+	list := &corev1.ServiceList{}
+	err := r.eachPage(ctx, c, list, func() {
+		for _, s := range list.Items {
+			owner := s.Namespace + "/" + s.Name
+			for _, p := range s.Spec.Ports {
+				if p.NodePort != 0 {
+					used[int64(p.NodePort)] = owner
+				}
+			}
+			if s.Spec.HealthCheckNodePort != 0 {
+				used[int64(s.Spec.HealthCheckNodePort)] = owner
 			}
 		}
-		if s.Spec.HealthCheckNodePort != 0 {
-			used[int64(s.Spec.HealthCheckNodePort)] = owner
-		}
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list services: %w", err)
 	}
 	return used, nil
 }

@@ -15,19 +15,26 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/transform"
 )
 
-// readTimeout bounds the reads a pipeline is built from.
+// readTimeout bounds the reads a pipeline is built from, retries included.
 const readTimeout = time.Minute
 
 // maxSessions bounds the pipelines kept: velero server starts a plugin process per restore, so more
 // than one is rare, but nothing should grow without bound.
 const maxSessions = 8
 
+// DefaultRetryDelays are the pauses between attempts to read what a pipeline is built from when a read
+// fails: an API server that hiccups for a second does not fail an item.
+var DefaultRetryDelays = []time.Duration{time.Second, 3 * time.Second}
+
 // Sessions builds each restore's pipeline once, from its configuration and the target cluster as they
 // are when the restore starts, and shares it between our actions: a configuration edited half-way
-// through a restore does not change it half-way.
+// through a restore does not change it half-way. An invalid configuration is final for the restore; a
+// read that fails (an API server that times out) is retried, and the next item tries again.
 type Sessions struct {
 	reader Reader
 	log    logrus.FieldLogger
+	// RetryDelays are the pauses between attempts at reading; nil means DefaultRetryDelays.
+	RetryDelays []time.Duration
 
 	mu       sync.Mutex
 	sessions map[types.UID]*session
@@ -35,9 +42,13 @@ type Sessions struct {
 }
 
 type session struct {
-	once     sync.Once
+	mu       sync.Mutex
+	built    bool
 	pipeline transform.Pipeline
-	err      error
+	// refused is the restore's invalid configuration, final once found.
+	refused error
+	// failures counts the items that found the reads failing; the restore log says so on the first.
+	failures int
 }
 
 // NewSessions returns Sessions reading through reader.
@@ -47,8 +58,9 @@ func NewSessions(reader Reader, log logrus.FieldLogger) *Sessions {
 
 // Check validates the configuration of the restore Velero is starting. Velero asks every action which
 // items it applies to once, before restoring any item, and a failure there ends the restore with our
-// error and nothing restored: that is how an invalid configuration fails a restore at its start.
-// Velero runs one restore at a time; should it ever run several, the check is left to each item.
+// error and nothing restored: that is how an invalid configuration fails a restore at its start. A read
+// that fails here does not fail the restore: each item tries again. Velero runs one restore at a time;
+// should it ever run several, the check is left to each item.
 func (s *Sessions) Check(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, readTimeout)
 	defer cancel()
@@ -63,21 +75,71 @@ func (s *Sessions) Check(ctx context.Context) error {
 		return nil
 	}
 	_, err = s.Pipeline(ctx, &restores[0])
+	if err != nil && !isConfigError(err) {
+		return nil
+	}
 	return err
 }
 
-// Pipeline returns the restore's pipeline, building it on first use.
+// Pipeline returns the restore's pipeline, building it on first use. An invalid configuration is
+// returned to every item; a failed read only to the item that met it.
 func (s *Sessions) Pipeline(ctx context.Context, restore *velerov1.Restore) (transform.Pipeline, error) {
 	ss := s.session(restore.UID)
-	ss.once.Do(func() {
-		ctx, cancel := context.WithTimeout(ctx, readTimeout)
-		defer cancel()
-		ss.pipeline, ss.err = s.build(ctx, restore)
-		if ss.err != nil {
-			s.log.WithField("restore", restore.Name).WithError(ss.err).Error("restore configuration refused")
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.built || ss.refused != nil {
+		return ss.pipeline, ss.refused
+	}
+	ctx, cancel := context.WithTimeout(ctx, readTimeout)
+	defer cancel()
+	pipeline, err := s.buildRetrying(ctx, restore)
+	log := s.log.WithField("restore", restore.Name)
+	switch {
+	case err == nil:
+		ss.built, ss.pipeline = true, pipeline
+		if ss.failures > 0 {
+			log.WithField("failedItems", ss.failures).Info("restore configuration and target cluster read; the rules apply from now on")
 		}
-	})
-	return ss.pipeline, ss.err
+		return pipeline, nil
+	case isConfigError(err):
+		ss.refused = err
+		log.WithError(err).Error("restore configuration refused")
+		return nil, err
+	}
+	ss.failures++
+	err = fmt.Errorf("restore %s: cannot read its configuration or the target cluster: %w", restore.Name, err)
+	if ss.failures == 1 {
+		log.WithError(err).Error("the restore rules cannot be built; every item of this restore fails until the reads succeed, and each item tries again")
+	} else {
+		log.WithError(err).WithField("failedItems", ss.failures).Debug("reads still failing")
+	}
+	return nil, err
+}
+
+func isConfigError(err error) bool {
+	var cfg *restoreconfig.Error
+	return errors.As(err, &cfg)
+}
+
+// buildRetrying builds the pipeline, trying the reads again after a failure; a configuration error is
+// not retried.
+func (s *Sessions) buildRetrying(ctx context.Context, restore *velerov1.Restore) (transform.Pipeline, error) {
+	delays := s.RetryDelays
+	if delays == nil {
+		delays = DefaultRetryDelays
+	}
+	for attempt := 0; ; attempt++ {
+		pipeline, err := s.build(ctx, restore)
+		if err == nil || isConfigError(err) || attempt == len(delays) {
+			return pipeline, err
+		}
+		s.log.WithField("restore", restore.Name).WithError(err).Debug("reading for the restore rules failed; trying again")
+		select {
+		case <-ctx.Done():
+			return nil, errors.Join(err, ctx.Err())
+		case <-time.After(delays[attempt]):
+		}
+	}
 }
 
 func (s *Sessions) session(uid types.UID) *session {
@@ -119,7 +181,7 @@ func (s *Sessions) build(ctx context.Context, restore *velerov1.Restore) (transf
 	}
 	cluster, err := s.reader.Cluster(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read target cluster for restore %s: %w", restore.Name, err)
+		return nil, fmt.Errorf("read target cluster: %w", err)
 	}
 	preserve := restore.Spec.PreserveNodePorts != nil && *restore.Spec.PreserveNodePorts
 	return cfg.Pipeline(cluster, restoreconfig.Restore{PreserveNodePorts: preserve}, transform.NewPVReplacements())
