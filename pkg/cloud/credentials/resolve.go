@@ -1,10 +1,12 @@
 package credentials
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // Environment variables read (through Options.Getenv) besides the file keys.
@@ -30,6 +32,7 @@ type Options struct {
 	// Test hooks; production code leaves them empty.
 	metadataProxy string // HTTP proxy through which metadata-service requests go
 	stsEndpoint   string // host[:port] of STS instead of the one derived from the environment
+	settle        func() // waits before a credentials file found empty is read again; nil sleeps settlePause
 }
 
 // New picks the first configured source, in this order:
@@ -72,12 +75,31 @@ func New(opts Options) (*Provider, error) {
 		ErrNoCredentials, envCredentialsFile, keyAccessKeyID, keyAccessKeySecret, envRoleARN, envOIDCProviderARN, envOIDCTokenFile)
 }
 
+// Reading a credentials file that is being rewritten: velero server writes a location's secret to its
+// file again (truncate, then write) each time one of its controllers resolves the location, so a plugin
+// initialised at that moment can read it empty.
+const (
+	settleAttempts = 10
+	settlePause    = 50 * time.Millisecond
+)
+
 // fromFile reads a dotenv credentials file; setting names where its path
 // came from, for errors.
 func fromFile(opts Options, setting, path string, metadataAllowed bool) (*Provider, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read credentials file from %s: %w", setting, err)
+	var data []byte
+	var err error
+	for attempt := 1; ; attempt++ {
+		if data, err = os.ReadFile(path); err != nil {
+			return nil, fmt.Errorf("read credentials file from %s: %w", setting, err)
+		}
+		if len(bytes.TrimSpace(data)) > 0 || attempt == settleAttempts {
+			break
+		}
+		if opts.settle != nil {
+			opts.settle()
+		} else {
+			time.Sleep(settlePause)
+		}
 	}
 	f, err := ParseFile(data)
 	if err != nil {

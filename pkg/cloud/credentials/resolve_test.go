@@ -217,3 +217,30 @@ func TestProvidersFromDifferentFilesAreIndependent(t *testing.T) {
 	assert.Equal(t, wantA, got, "building other providers changed this one")
 	assert.ElementsMatch(t, environBefore, os.Environ(), "the process environment changed")
 }
+
+// velero server rewrites a location's credentials file (truncate, then write) whenever a controller
+// resolves the location: a plugin that reads it in between finds it empty, and must wait for the write.
+func TestAFileBeingRewrittenIsReadOnceWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cloud")
+	require.NoError(t, os.WriteFile(path, nil, 0o600))
+	pauses := 0
+	// The write lands while the reader pauses after its third empty read.
+	settle := func() {
+		if pauses++; pauses == 3 {
+			require.NoError(t, os.WriteFile(path, []byte("ALIBABA_CLOUD_ACCESS_KEY_ID=AKID-SENTINEL\nALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET-SENTINEL\n"), 0o600))
+		}
+	}
+	p, err := New(Options{File: path, NotOnECS: true, Getenv: func(string) string { return "" }, settle: settle})
+	require.NoError(t, err)
+	assert.Contains(t, p.Source(), "(access key)")
+	assert.Equal(t, 3, pauses)
+}
+
+func TestAFileThatStaysEmptyIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cloud")
+	require.NoError(t, os.WriteFile(path, nil, 0o600))
+	pauses := 0
+	_, err := New(Options{File: path, NotOnECS: true, Getenv: func(string) string { return "" }, settle: func() { pauses++ }})
+	assert.Equal(t, settleAttempts-1, pauses, "read again a bounded number of times")
+	assert.ErrorContains(t, err, "sets neither ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET nor ALIBABA_CLOUD_RAM_ROLE")
+}
