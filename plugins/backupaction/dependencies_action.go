@@ -2,6 +2,7 @@ package backupaction
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 
@@ -62,7 +63,10 @@ func (a *DependenciesAction) AppliesTo() (velero.ResourceSelector, error) {
 		a.log.WithError(a.err).Warn("cannot list custom resource definitions; their completion is left to Velero")
 	}
 	for _, name := range a.kinds {
-		resources = append(resources, name)
+		// Gateways are custom resources too, where Gateway API is installed.
+		if !slices.Contains(resources, name) {
+			resources = append(resources, name)
+		}
 	}
 	return velero.ResourceSelector{IncludedResources: resources}, nil
 }
@@ -71,11 +75,18 @@ func (a *DependenciesAction) AppliesTo() (velero.ResourceSelector, error) {
 func (a *DependenciesAction) Execute(item runtime.Unstructured, backup *velerov1.Backup) (
 	runtime.Unstructured, []velero.ResourceIdentifier, error) {
 	obj := &unstructured.Unstructured{Object: item.UnstructuredContent()}
-	dep, ok := a.dependency(obj, backup)
-	if !ok || !wanted(backup, dep.GroupResource) {
+	var deps []velero.ResourceIdentifier
+	mustInclude := false
+	for _, dep := range a.dependencies(obj, backup) {
+		if wanted(backup, dep.GroupResource) {
+			deps = append(deps, dep)
+			mustInclude = mustInclude || veleroWouldDrop(backup, dep.GroupResource)
+		}
+	}
+	if len(deps) == 0 {
 		return item, nil, nil
 	}
-	if veleroWouldDrop(backup, dep.GroupResource) {
+	if mustInclude {
 		// Velero re-checks additional items against the backup's filters and would drop this one;
 		// wanted has already honoured what the user excluded. Velero 1.18 leaves the annotation on the
 		// backed-up item (our restore actions remove it), so it is set only where it is needed.
@@ -86,21 +97,26 @@ func (a *DependenciesAction) Execute(item runtime.Unstructured, backup *velerov1
 		annotations[velerov1.MustIncludeAdditionalItemAnnotation] = "true"
 		obj.SetAnnotations(annotations)
 	}
-	a.log.WithFields(logrus.Fields{"item": obj.GetKind() + " " + obj.GetNamespace() + "/" + obj.GetName(),
-		"dependency": dep.GroupResource.String() + " " + dep.Name}).Info("adding dependency")
-	return obj, []velero.ResourceIdentifier{dep}, nil
+	for _, dep := range deps {
+		a.log.WithFields(logrus.Fields{"item": obj.GetKind() + " " + obj.GetNamespace() + "/" + obj.GetName(),
+			"dependency": dep.GroupResource.String() + " " + dep.Name}).Info("adding dependency")
+	}
+	return obj, deps, nil
 }
 
-func (a *DependenciesAction) dependency(obj *unstructured.Unstructured, backup *velerov1.Backup) (velero.ResourceIdentifier, bool) {
-	gvk := obj.GroupVersionKind()
-	name, ok := a.kinds[gvk.GroupKind()]
-	if !ok {
-		return builtInDependency(obj)
+// dependencies returns what the object needs: the class or PriorityClass of a built-in kind (Gateways
+// are custom resources where Gateway API is installed), and the CRD of a custom resource where Velero
+// would not add it: when the backup lists resources without CRDs, and for a cluster-scoped custom
+// resource, such as the GatewayClass we add for a Gateway, whose CRD Velero's namespace backup leaves out.
+func (a *DependenciesAction) dependencies(obj *unstructured.Unstructured, backup *velerov1.Backup) []velero.ResourceIdentifier {
+	var deps []velero.ResourceIdentifier
+	if dep, ok := builtInDependency(obj); ok {
+		deps = append(deps, dep)
 	}
-	if veleroAddsCRDs(backup) {
-		return velero.ResourceIdentifier{}, false
+	if name, ok := a.kinds[obj.GroupVersionKind().GroupKind()]; ok && (!veleroAddsCRDs(backup) || obj.GetNamespace() == "") {
+		deps = append(deps, velero.ResourceIdentifier{GroupResource: crds, Name: name})
 	}
-	return velero.ResourceIdentifier{GroupResource: crds, Name: name}, true
+	return deps
 }
 
 // veleroAddsCRDs reports whether Velero itself backs up the CRD of every custom resource it backs up:

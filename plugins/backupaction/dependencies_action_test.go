@@ -49,6 +49,8 @@ func TestDependenciesAction(t *testing.T) {
 		want []velero.ResourceIdentifier
 		// mustInclude: Velero's filter would drop the dependency unless the item says it must be kept.
 		mustInclude bool
+		// crds are the cluster's CRDs besides widgets.
+		crds []CRD
 	}{
 		{name: "ingress class from spec", item: withSpec(obj("networking.k8s.io/v1", "Ingress", "shop", "web"), "ingressClassName", "nginx"),
 			spec: velerov1.BackupSpec{IncludedNamespaces: []string{"shop"}},
@@ -83,7 +85,17 @@ func TestDependenciesAction(t *testing.T) {
 			spec:        velerov1.BackupSpec{IncludedResources: []string{"gateways.gateway.networking.k8s.io"}},
 			want:        []velero.ResourceIdentifier{{GroupResource: gatewayClasses, Name: "alb"}},
 			mustInclude: true},
+		{name: "CRD of a cluster-scoped custom resource, which Velero leaves out of a namespace backup", item: obj("gateway.networking.k8s.io/v1", "GatewayClass", "", "alb"),
+			spec: velerov1.BackupSpec{IncludedNamespaces: []string{"shop"}},
+			crds: []CRD{{Name: "gatewayclasses.gateway.networking.k8s.io", Group: "gateway.networking.k8s.io", Kind: "GatewayClass"}},
+			want: []velero.ResourceIdentifier{{GroupResource: crds, Name: "gatewayclasses.gateway.networking.k8s.io"}}},
 		{name: "a Gateway of another group", item: withSpec(obj("example.com/v1", "Gateway", "shop", "edge"), "gatewayClassName", "alb")},
+		{name: "gateway class and CRD, the resource list leaving both out", item: withSpec(obj("gateway.networking.k8s.io/v1", "Gateway", "shop", "edge"), "gatewayClassName", "alb"),
+			spec: velerov1.BackupSpec{IncludedResources: []string{"gateways.gateway.networking.k8s.io"}},
+			crds: []CRD{{Name: "gateways.gateway.networking.k8s.io", Group: "gateway.networking.k8s.io", Kind: "Gateway"}},
+			want: []velero.ResourceIdentifier{{GroupResource: gatewayClasses, Name: "alb"},
+				{GroupResource: crds, Name: "gateways.gateway.networking.k8s.io"}},
+			mustInclude: true},
 		{name: "priority class of a deployment's pods", item: withPriorityClass(obj("apps/v1", "Deployment", "shop", "web"), "shop-critical", "spec", "template", "spec"),
 			want: []velero.ResourceIdentifier{{GroupResource: priorityClasses, Name: "shop-critical"}}},
 		{name: "priority class of a pod", item: withPriorityClass(obj("v1", "Pod", "shop", "web-1"), "shop-critical", "spec"),
@@ -109,7 +121,7 @@ func TestDependenciesAction(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := NewDependenciesAction(logrus.New(), fakeCRDs{list: widgets})
+			a := NewDependenciesAction(logrus.New(), fakeCRDs{list: append(tt.crds, widgets...)})
 			_, err := a.AppliesTo()
 			require.NoError(t, err)
 			got, extra, err := a.Execute(tt.item, backupOf(tt.spec))
@@ -125,7 +137,8 @@ func TestDependenciesAction(t *testing.T) {
 func boolPtr(b bool) *bool { return &b }
 
 func TestDependenciesAppliesTo(t *testing.T) {
-	a := NewDependenciesAction(logrus.New(), fakeCRDs{list: []CRD{{Name: "widgets.shop.example.com", Group: "shop.example.com", Kind: "Widget"}}})
+	a := NewDependenciesAction(logrus.New(), fakeCRDs{list: []CRD{{Name: "widgets.shop.example.com", Group: "shop.example.com", Kind: "Widget"},
+		{Name: "gateways.gateway.networking.k8s.io", Group: "gateway.networking.k8s.io", Kind: "Gateway"}}})
 	sel, err := a.AppliesTo()
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"ingresses.networking.k8s.io", "ingresses.extensions", "persistentvolumeclaims",
