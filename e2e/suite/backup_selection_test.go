@@ -215,7 +215,7 @@ func TestBackupCarriesDependencies(t *testing.T) {
 		items map[string][]string
 	}{
 		{"deps-namespace", nil, map[string][]string{
-			crd: {"gadgets.e2e.csdr.io", "gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io"},
+			crd:          {"gadgets.e2e.csdr.io", "gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io"},
 			ingressClass: {"csdr-e2e-nginx"}, storageClass: {"csdr-e2e-disk"}, priorityClass: {"csdr-e2e-critical"},
 			gatewayClass: {"csdr-e2e-alb"}}},
 		{"deps-listed", []string{"--include-resources", "gadgets.e2e.csdr.io,ingresses.networking.k8s.io,persistentvolumeclaims,deployments.apps,gateways.gateway.networking.k8s.io"},
