@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	veleroclient "github.com/vmware-tanzu/velero/pkg/client"
 	corev1 "k8s.io/api/core/v1"
 	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -53,6 +54,11 @@ type KubeReader struct {
 }
 
 var _ Reader = (*KubeReader)(nil)
+
+// NewKubeReader reads through a client made, on first use, from Velero's client factory.
+func NewKubeReader(factory veleroclient.Factory) *KubeReader {
+	return &KubeReader{Kube: &kubeclient.Lazy{Factory: factory}}
+}
 
 // InProgressRestores implements Reader.
 func (r *KubeReader) InProgressRestores(ctx context.Context) ([]velerov1.Restore, error) {
