@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/emulatortest"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 )
@@ -27,9 +28,9 @@ func (s staticCreds) Credentials(context.Context) (credentials.Credentials, erro
 	return credentials.Credentials(s), nil
 }
 
-func newEmulator(t *testing.T) *emulator.TestServer {
+func newEmulator(t *testing.T) *emulatortest.Server {
 	t.Helper()
-	return emulator.NewTestServer(t, emulator.Options{
+	return emulatortest.NewServer(t, emulator.Options{
 		Credentials: []emulator.Credential{{AccessKeyID: testAK, AccessKeySecret: testSK}},
 		Buckets:     []string{testBucket},
 	})
