@@ -16,17 +16,19 @@ import (
 // Name is the plugin name; `--provider alibabacloud` resolves to it, as for the existing Alibaba plugin.
 const Name = "velero.io/alibabacloud"
 
-// Dependencies are the constructors the plugin calls in Init, once it has its config.
+// Dependencies are what the plugin calls in Init, once it has its config.
 type Dependencies struct {
 	NewCredentials func(credentials.Options) (oss.CredentialsSource, error)
 	NewClient      func(oss.Config) (oss.Client, error)
+	Environment    Environment
 }
 
-// DefaultDependencies are the real credentials layer and OSS client.
+// DefaultDependencies are the real credentials layer, OSS client and environment.
 func DefaultDependencies() Dependencies {
 	return Dependencies{
 		NewCredentials: func(o credentials.Options) (oss.CredentialsSource, error) { return credentials.New(o) },
 		NewClient:      oss.New,
+		Environment:    DefaultEnvironment(),
 	}
 }
 
@@ -43,10 +45,11 @@ func New(log logrus.FieldLogger, deps Dependencies) *ObjectStore {
 	return &ObjectStore{log: log, deps: deps}
 }
 
-// Init validates the location's config and builds the client. It makes no network call: Velero calls
-// Init for every use of a location, and availability is checked by the location's validation instead.
+// Init validates the location's config and builds the client. Velero calls Init for every use of a
+// location, so it makes no call to OSS (availability is checked by the location's validation); only a
+// location that names no region asks the ECS metadata service, once per plugin process.
 func (o *ObjectStore) Init(config map[string]string) error {
-	cfg, err := ParseConfig(config)
+	cfg, err := ParseConfig(config, o.deps.Environment)
 	if err != nil {
 		return err
 	}
@@ -57,9 +60,10 @@ func (o *ObjectStore) Init(config map[string]string) error {
 	client, err := o.deps.NewClient(oss.Config{
 		Region:                cfg.Region,
 		Endpoint:              cfg.Endpoint,
+		SignEndpoint:          cfg.SignEndpoint,
 		SignatureVersion:      cfg.SignatureVersion,
 		Credentials:           creds,
-		Encryption:            oss.Encryption{Algorithm: cfg.ServerSideEncryption, KMSKeyID: cfg.KMSKeyID},
+		Encryption:            oss.Encryption{Algorithm: cfg.Encryption.Algorithm, KMSKeyID: cfg.Encryption.KMSKeyID},
 		PartSize:              cfg.PartSize,
 		Parallelism:           cfg.Parallelism,
 		CACert:                cfg.CACert,
@@ -69,12 +73,34 @@ func (o *ObjectStore) Init(config map[string]string) error {
 		return err
 	}
 	o.cfg, o.client = cfg, client
-	fields := logrus.Fields{"bucket": cfg.Bucket, "region": cfg.Region, "endpoint": cfg.Endpoint}
+	o.logConfig(creds)
+	return nil
+}
+
+// logConfig says, once per Init, what the location leaves to the plugin's judgement: a derived region,
+// an ignored zone, encryption from the environment.
+func (o *ObjectStore) logConfig(creds oss.CredentialsSource) {
+	cfg := o.cfg
+	log := o.log.WithFields(logrus.Fields{"bucket": cfg.Bucket, "region": cfg.Region})
+	switch cfg.RegionSource {
+	case RegionFromMetadata:
+		log.Warnf("config key %q is not set: using region %s of this node, from %s; set %q to the bucket's region",
+			keyRegion, cfg.Region, cfg.RegionSource, keyRegion)
+	case RegionDefault:
+		log.Warnf("config key %q is not set and %s: using region %s, %s; set %q to the bucket's region",
+			keyRegion, cfg.regionNote, cfg.Region, cfg.RegionSource, keyRegion)
+	}
+	if cfg.Zone != "" {
+		log.WithField("zone", cfg.Zone).Infof("config key %q is accepted for locations written for the existing Alibaba plugin and ignored: a bucket has no zone", keyZone)
+	}
+	if msg := cfg.Encryption.logMessage(); msg != "" {
+		log.Info(msg)
+	}
+	fields := logrus.Fields{"endpoint": cfg.Endpoint, "signEndpoint": cfg.SignEndpoint, "encryption": cfg.Encryption.Algorithm}
 	if s, ok := creds.(interface{ Source() string }); ok {
 		fields["credentials"] = s.Source()
 	}
-	o.log.WithFields(fields).Debug("alibabacloud object store initialised")
-	return nil
+	log.WithFields(fields).Debug("alibabacloud object store initialised")
 }
 
 func (o *ObjectStore) PutObject(bucket, key string, body io.Reader) error {
