@@ -131,3 +131,28 @@ func ecsMetadata(t *testing.T, region string) (string, *atomic.Int64) {
 	t.Cleanup(srv.Close)
 	return srv.URL, &asked
 }
+
+// endlessReader yields zeros forever and counts them.
+type endlessReader struct{ n atomic.Int64 }
+
+func (r *endlessReader) Read(p []byte) (int, error) {
+	clear(p)
+	r.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+// stalledReader yields a few bytes, then blocks until released, as a stream whose sender stopped.
+type stalledReader struct {
+	head    []byte
+	release chan struct{}
+}
+
+func (r *stalledReader) Read(p []byte) (int, error) {
+	if len(r.head) > 0 {
+		n := copy(p, r.head)
+		r.head = r.head[n:]
+		return n, nil
+	}
+	<-r.release
+	return 0, io.EOF
+}

@@ -36,13 +36,14 @@ func DefaultDependencies() Dependencies {
 type ObjectStore struct {
 	log    logrus.FieldLogger
 	deps   Dependencies
+	drain  drainer
 	cfg    Config
 	client oss.Client
 }
 
 // New returns an ObjectStore that is usable after Init.
 func New(log logrus.FieldLogger, deps Dependencies) *ObjectStore {
-	return &ObjectStore{log: log, deps: deps}
+	return &ObjectStore{log: log, deps: deps, drain: defaultDrainer()}
 }
 
 // Init validates the location's config and builds the client. Velero calls Init for every use of a
@@ -104,13 +105,19 @@ func (o *ObjectStore) logConfig(creds oss.CredentialsSource) {
 }
 
 func (o *ObjectStore) PutObject(bucket, key string, body io.Reader) error {
-	if err := o.client.PutObject(context.Background(), bucket, key, body); err != nil {
-		// Velero's gRPC client is still streaming the body; if we return before it reaches the end,
-		// it reports a bare "EOF" instead of this error. Read the rest so users see why it failed.
-		_, _ = io.Copy(io.Discard, body)
-		return operationFailed(o.cfg, "upload backup files to OSS bucket failed", err)
+	err := o.client.PutObject(context.Background(), bucket, key, body)
+	if err == nil {
+		return nil
 	}
-	return nil
+	err = operationFailed(o.cfg, "upload backup files to OSS bucket failed", err)
+	// Velero's gRPC client is still streaming the body; if we return before it reaches the end, it
+	// reports a bare "EOF" instead of this error. Read the rest, within bounds, so users see why.
+	if d := o.drain.drain(body); !d.complete {
+		o.log.WithFields(logrus.Fields{"bucket": bucket, "key": key, "discarded": d.bytes}).WithError(err).
+			Errorf("upload failed; stopped reading the rest of Velero's stream at %d MiB or %s, whichever came first, so Velero may report only EOF",
+				o.drain.maxBytes>>20, o.drain.maxTime)
+	}
+	return err
 }
 
 func (o *ObjectStore) ObjectExists(bucket, key string) (bool, error) {

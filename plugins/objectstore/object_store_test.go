@@ -1,7 +1,8 @@
 package objectstore
 
 import (
-		"fmt"
+	"bytes"
+	"fmt"
 	"net/url"
 	"testing"
 	"time"
@@ -117,6 +118,82 @@ func TestSignedURLHosts(t *testing.T) {
 			assert.Contains(t, u.Path, "backups/b1/b1-logs.gz")
 			assert.NotContains(t, signed, "test-secret-value")
 		})
+	}
+}
+
+func TestPutObjectReadsAShortRestToTheEnd(t *testing.T) {
+	store, hook, client := storeWithDrain(t, drainer{maxBytes: 8 << 20, after: never})
+	client.putFailsAfter = 1 << 20
+	body := bytes.NewReader(make([]byte, 3<<20))
+	err := store.PutObject("cnfs-oss-b", "backups/b1/b1.tar.gz", body)
+	require.ErrorContains(t, err, "upload backup files to OSS bucket failed")
+	assert.Zero(t, body.Len(), "Velero's stream is read to its end, so Velero reports this error")
+	assert.Empty(t, entries(hook, logrus.ErrorLevel))
+}
+
+func TestPutObjectStopsDrainingAtTheSizeBound(t *testing.T) {
+	store, hook, client := storeWithDrain(t, drainer{maxBytes: 4 << 20, after: never})
+	client.putFailsAfter = 1 << 20
+	body := &endlessReader{}
+	err := returnsWithin(t, time.Minute, func() error { return store.PutObject("cnfs-oss-b", "backups/b1/b1.tar.gz", body) })
+	require.ErrorContains(t, err, "upload backup files to OSS bucket failed")
+	assert.Equal(t, int64(1<<20+4<<20), body.n.Load(), "the upload's MiB, then exactly the drain bound")
+	logged := entries(hook, logrus.ErrorLevel)
+	require.Len(t, logged, 1)
+	assert.Contains(t, logged[0], "stopped reading the rest of Velero's stream at 4 MiB")
+	assert.Contains(t, logged[0], "InternalError", "the log keeps the error Velero may not see")
+}
+
+func TestPutObjectStopsDrainingAtTheTimeBound(t *testing.T) {
+	fire := make(chan time.Time)
+	store, hook, client := storeWithDrain(t, drainer{maxBytes: 8 << 20, maxTime: 30 * time.Second,
+		after: func(time.Duration) <-chan time.Time { return fire }})
+	client.putFailsAfter = 0
+	body := &stalledReader{head: []byte("first bytes"), release: make(chan struct{})}
+	t.Cleanup(func() { close(body.release) })
+	done := make(chan error, 1)
+	go func() { done <- store.PutObject("cnfs-oss-b", "backups/b1/b1.tar.gz", body) }()
+	select {
+	case fire <- time.Now(): // only a drain waiting on its timer takes this
+	case err := <-done:
+		require.Failf(t, "PutObject returned before its time bound", "%v", err)
+	case <-time.After(time.Minute):
+		require.FailNow(t, "PutObject never waited on the time bound")
+	}
+	err := returnsWithin(t, time.Minute, func() error { return <-done })
+	require.ErrorContains(t, err, "upload backup files to OSS bucket failed")
+	logged := entries(hook, logrus.ErrorLevel)
+	require.Len(t, logged, 1)
+	assert.Contains(t, logged[0], "or 30s, whichever came first")
+}
+
+func storeWithDrain(t *testing.T, d drainer) (*ObjectStore, *logtest.Hook, *memoryOSS) {
+	t.Helper()
+	client := newMemoryOSS()
+	deps := DefaultDependencies()
+	deps.Environment = Environment{}
+	deps.NewClient = func(oss.Config) (oss.Client, error) { return client, nil }
+	log, hook := logtest.NewNullLogger()
+	store := New(log, deps)
+	require.NoError(t, store.Init(map[string]string{"bucket": "cnfs-oss-b", "region": "cn-hangzhou", "credentialsFile": credentialsFile(t)}))
+	store.drain = d
+	return store, hook, client
+}
+
+func never(time.Duration) <-chan time.Time { return nil }
+
+// returnsWithin runs f and fails the test if it has not returned after timeout: generous, because it
+// only tells a hang from an answer.
+func returnsWithin(t *testing.T, timeout time.Duration, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		require.FailNow(t, "did not return within "+timeout.String())
+		return nil
 	}
 }
 
