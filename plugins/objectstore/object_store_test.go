@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 
@@ -73,14 +74,14 @@ func TestInitWithoutRegionOffECS(t *testing.T) {
 	assert.Empty(t, entries(hook, logrus.InfoLevel), "no zone, no encryption variable: nothing to say")
 }
 
-// DefaultEnvironment finds the metadata service where ALIBABA_CLOUD_IMDS_ENDPOINT says, as the existing
-// plugin's metadata client did, and asks it once per process.
-func TestDefaultEnvironmentAsksTheMetadataServiceOnce(t *testing.T) {
+// The plugin finds the metadata service where ALIBABA_CLOUD_IMDS_ENDPOINT says, as the existing plugin's
+// metadata client did, and asks it once per process (DefaultEnvironment holds one such lookup).
+func TestMetadataServiceIsAskedOnce(t *testing.T) {
 	imds, asked := ecsMetadata(t, "ap-southeast-1")
 	t.Setenv(envMetadataEndpoint, imds)
-	env := DefaultEnvironment()
+	lookup := askMetadataOnce(os.Getenv)
 	for range 3 {
-		region, err := env.MetadataRegion()
+		region, err := lookup()
 		require.NoError(t, err)
 		assert.Equal(t, "ap-southeast-1", region)
 	}

@@ -47,9 +47,15 @@ func DefaultEnvironment() Environment {
 	return Environment{Getenv: os.Getenv, MetadataRegion: nodeRegion}
 }
 
-var nodeRegion = sync.OnceValues(func() (string, error) {
-	return metadata.New(os.Getenv(envMetadataEndpoint)).Region(context.Background())
-})
+var nodeRegion = askMetadataOnce(os.Getenv)
+
+// askMetadataOnce returns a lookup of the node's region that asks the metadata service (where
+// ALIBABA_CLOUD_IMDS_ENDPOINT says, else its usual address) on its first call and remembers the answer.
+func askMetadataOnce(getenv func(string) string) func() (string, error) {
+	return sync.OnceValues(func() (string, error) {
+		return metadata.New(getenv(envMetadataEndpoint)).Region(context.Background())
+	})
+}
 
 func (e Environment) getenv(key string) string {
 	if e.Getenv == nil {
