@@ -54,6 +54,9 @@ type ClusterOptions struct {
 	// takes the last value.
 	VeleroServerArgs []string
 	APIServerArgs    []string
+	// VeleroServerEnv is added to velero server's environment (KEY=value), which its plugins inherit,
+	// as `velero install` puts variables into the Deployment.
+	VeleroServerEnv []string
 }
 
 // StartCluster starts a control plane named name and waits until it serves and its controllers run.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,7 +75,8 @@ func (c *Cluster) StartVelero(ctx context.Context) error {
 		"--plugin-dir=" + c.PluginDir(), "--metrics-address=" + loopback(ports[0]), "--profiler-address=",
 		"--backup-sync-period=" + period, "--store-validation-frequency=" + period,
 		"--garbage-collection-frequency=" + period, "--log-level=debug"}, c.opts.VeleroServerArgs...)
-	proc, err := c.session.Procs.Start(c.Name+"/velero-server", c.logPath("velero-server"), c.env, c.session.Bins.Velero, args...)
+	env := append(slices.Clone(c.env), c.opts.VeleroServerEnv...)
+	proc, err := c.session.Procs.Start(c.Name+"/velero-server", c.logPath("velero-server"), env, c.session.Bins.Velero, args...)
 	if err != nil {
 		return err
 	}

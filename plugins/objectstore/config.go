@@ -2,13 +2,12 @@ package objectstore
 
 import (
 	"fmt"
-	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/locationconfig"
 )
 
@@ -19,11 +18,13 @@ const (
 	keyPrefix          = "prefix" // added by Velero
 	keyCACert          = "caCert" // added by Velero from spec.objectStorage.caCert (PEM)
 	keyRegion          = "region"
+	keyZone            = "zone" // the existing plugin takes one key list for both location kinds
 	keyNetwork         = "network"
 	keyEndpoint        = "endpoint"
 	keyNotOnECS        = "notOnECS"
 	keyCredentialsFile = "credentialsFile" // added by Velero from spec.credential
 
+	keyPublicEndpoint        = "publicEndpoint"
 	keyServerSideEncryption  = "serverSideEncryption"
 	keyKMSKeyID              = "kmsKeyId"
 	keyInsecureSkipTLSVerify = "insecureSkipTLSVerify"
@@ -33,8 +34,8 @@ const (
 )
 
 var validKeys = []string{
-	keyBucket, keyPrefix, keyCACert, keyRegion, keyNetwork, keyEndpoint, keyNotOnECS, keyCredentialsFile,
-	keyServerSideEncryption, keyKMSKeyID, keyInsecureSkipTLSVerify, keySignatureVersion,
+	keyBucket, keyPrefix, keyCACert, keyRegion, keyZone, keyNetwork, keyEndpoint, keyNotOnECS, keyCredentialsFile,
+	keyPublicEndpoint, keyServerSideEncryption, keyKMSKeyID, keyInsecureSkipTLSVerify, keySignatureVersion,
 	keyUploadPartSize, keyUploadParallelism,
 }
 
@@ -54,38 +55,44 @@ const (
 
 // Config is a validated BackupStorageLocation config.
 type Config struct {
-	Bucket, Prefix        string
-	Region                string
-	Network               string
-	Endpoint              string // resolved URL
+	Bucket, Prefix string
+	Region         string
+	RegionSource   RegionSource
+	regionNote     string // why the ECS metadata service gave no region, for the warning
+	// Zone is accepted because the existing plugin's locations may carry one; a bucket has no zone.
+	Zone     string
+	Network  string
+	Endpoint string // resolved URL that data goes to
+	// SignEndpoint is the resolved URL that signed URLs name: they are fetched by the velero CLI on a
+	// workstation, which cannot reach the in-region VPC endpoint.
+	SignEndpoint          string
 	NotOnECS              bool
 	CredentialsFile       string
 	CACert                []byte
-	ServerSideEncryption  string
-	KMSKeyID              string
+	Encryption            Encryption
 	InsecureSkipTLSVerify bool
 	SignatureVersion      int
 	PartSize              int64 // 0 = client default
 	Parallelism           int   // 0 = client default
 }
 
-var (
-	regionPattern   = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
-	endpointRegion  = regexp.MustCompile(`^oss-([a-z]{2,}(?:-[a-z0-9]+)+?)(?:-internal)?\.aliyuncs\.com$`)
-	encryptionNames = []string{"AES256", "KMS", "SM4"}
-)
-
-// ParseConfig validates every key of a location's config. Errors name the key and what it accepts.
-func ParseConfig(m map[string]string) (Config, error) {
+// ParseConfig validates every key of a location's config. Errors name the key and what it accepts. What
+// the keys leave open comes from env: a region when neither region nor endpoint gives one, and the KMS
+// key of ALIBABA_CLOUD_ENCRYPTION_KEY_ID, as the existing plugin took them.
+func ParseConfig(m map[string]string, env Environment) (Config, error) {
 	if err := locationconfig.CheckKeys(m, validKeys); err != nil {
 		return Config{}, err
 	}
 	cfg := Config{
 		Bucket: m[keyBucket], Prefix: m[keyPrefix], CredentialsFile: m[keyCredentialsFile],
-		CACert: []byte(m[keyCACert]), KMSKeyID: m[keyKMSKeyID],
+		CACert: []byte(m[keyCACert]), Zone: m[keyZone],
 	}
 	if cfg.Bucket == "" {
 		return Config{}, fmt.Errorf("config key %q is required: the name of the OSS bucket that is the backup vault", keyBucket)
+	}
+	if cfg.Zone != "" && !alibaba.ValidRegion(cfg.Zone) {
+		return Config{}, fmt.Errorf("config key %q: %s is not an Alibaba Cloud zone ID such as cn-hangzhou-h",
+			keyZone, locationconfig.Quote(cfg.Zone))
 	}
 	var err error
 	if cfg.NotOnECS, err = locationconfig.Bool(m, keyNotOnECS, false); err != nil {
@@ -97,10 +104,10 @@ func ParseConfig(m map[string]string) (Config, error) {
 	if cfg.Network, err = oneOf(m, keyNetwork, NetworkPublic, NetworkPublic, NetworkInternal, NetworkAccelerate); err != nil {
 		return Config{}, err
 	}
-	if err = resolveEndpoint(m, &cfg); err != nil {
+	if err = resolveEndpoints(m, env, &cfg); err != nil {
 		return Config{}, err
 	}
-	if err = parseEncryption(m, &cfg); err != nil {
+	if cfg.Encryption, err = parseEncryption(m, env); err != nil {
 		return Config{}, err
 	}
 	if cfg.SignatureVersion, err = parseSignatureVersion(m[keySignatureVersion]); err != nil {
@@ -123,70 +130,7 @@ func oneOf(m map[string]string, key, def string, choices ...string) (string, err
 			return v, nil
 		}
 	}
-	return "", fmt.Errorf("config key %q: invalid value %q; valid values are %s", key, v, strings.Join(choices, ", "))
-}
-
-func resolveEndpoint(m map[string]string, cfg *Config) error {
-	cfg.Region = m[keyRegion]
-	if cfg.Region != "" && !regionPattern.MatchString(cfg.Region) {
-		return fmt.Errorf("config key %q: %q is not an Alibaba Cloud region ID such as cn-hangzhou", keyRegion, cfg.Region)
-	}
-	if ep := m[keyEndpoint]; ep != "" {
-		if !strings.Contains(ep, "://") {
-			ep = "https://" + ep
-		}
-		u, err := url.Parse(ep)
-		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || (u.Path != "" && u.Path != "/") {
-			return fmt.Errorf("config key %q: %q is not an endpoint such as https://oss-cn-hangzhou.aliyuncs.com", keyEndpoint, m[keyEndpoint])
-		}
-		cfg.Endpoint = u.Scheme + "://" + u.Host
-		if cfg.Region == "" {
-			if sm := endpointRegion.FindStringSubmatch(u.Hostname()); sm != nil {
-				cfg.Region = sm[1]
-			}
-		}
-	}
-	if cfg.Region == "" {
-		return fmt.Errorf("config key %q is required (the bucket's region, e.g. cn-hangzhou)", keyRegion)
-	}
-	if cfg.Endpoint != "" {
-		return nil
-	}
-	switch cfg.Network {
-	case NetworkInternal:
-		cfg.Endpoint = "https://oss-" + cfg.Region + "-internal.aliyuncs.com"
-	case NetworkAccelerate:
-		cfg.Endpoint = "https://oss-accelerate.aliyuncs.com"
-	default:
-		cfg.Endpoint = "https://oss-" + cfg.Region + ".aliyuncs.com"
-	}
-	return nil
-}
-
-func parseEncryption(m map[string]string, cfg *Config) error {
-	sse, ok := m[keyServerSideEncryption]
-	if ok && sse != "" {
-		for _, n := range encryptionNames {
-			if strings.EqualFold(sse, n) {
-				cfg.ServerSideEncryption = n
-			}
-		}
-		if cfg.ServerSideEncryption == "" {
-			return fmt.Errorf("config key %q: invalid value %q; valid values are %s",
-				keyServerSideEncryption, sse, strings.Join(encryptionNames, ", "))
-		}
-	}
-	if cfg.KMSKeyID == "" {
-		return nil
-	}
-	switch cfg.ServerSideEncryption {
-	case "":
-		cfg.ServerSideEncryption = "KMS" // a key ID alone means SSE-KMS, as in the AWS plugin
-	case "KMS":
-	default:
-		return fmt.Errorf("config key %q needs %s=KMS (or unset), not %s", keyKMSKeyID, keyServerSideEncryption, cfg.ServerSideEncryption)
-	}
-	return nil
+	return "", fmt.Errorf("config key %q: invalid value %s; valid values are %s", key, locationconfig.Quote(v), strings.Join(choices, ", "))
 }
 
 func parseSignatureVersion(v string) (int, error) {
@@ -196,21 +140,21 @@ func parseSignatureVersion(v string) (int, error) {
 	case "1", "v1":
 		return 1, nil
 	}
-	return 0, fmt.Errorf("config key %q: invalid value %q; valid values are v4 (default), v1", keySignatureVersion, v)
+	return 0, fmt.Errorf("config key %q: invalid value %s; valid values are v4 (default), v1", keySignatureVersion, locationconfig.Quote(v))
 }
 
 func parseUploadTuning(m map[string]string, cfg *Config) error {
 	if v := m[keyUploadPartSize]; v != "" {
 		q, err := resource.ParseQuantity(v)
 		if err != nil || q.Value() < minPartSize || q.Value() > maxPartSize {
-			return fmt.Errorf("config key %q: invalid value %q; use a size from 100Ki to 5Gi such as 16Mi", keyUploadPartSize, v)
+			return fmt.Errorf("config key %q: invalid value %s; use a size from 100Ki to 5Gi such as 16Mi", keyUploadPartSize, locationconfig.Quote(v))
 		}
 		cfg.PartSize = q.Value()
 	}
 	if v := m[keyUploadParallelism]; v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxParallelism {
-			return fmt.Errorf("config key %q: invalid value %q; use a whole number from 1 to %d", keyUploadParallelism, v, maxParallelism)
+			return fmt.Errorf("config key %q: invalid value %s; use a whole number from 1 to %d", keyUploadParallelism, locationconfig.Quote(v), maxParallelism)
 		}
 		cfg.Parallelism = n
 	}

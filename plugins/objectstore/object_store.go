@@ -16,17 +16,19 @@ import (
 // Name is the plugin name; `--provider alibabacloud` resolves to it, as for the existing Alibaba plugin.
 const Name = "velero.io/alibabacloud"
 
-// Dependencies are the constructors the plugin calls in Init, once it has its config.
+// Dependencies are what the plugin calls in Init, once it has its config.
 type Dependencies struct {
 	NewCredentials func(credentials.Options) (oss.CredentialsSource, error)
 	NewClient      func(oss.Config) (oss.Client, error)
+	Environment    Environment
 }
 
-// DefaultDependencies are the real credentials layer and OSS client.
+// DefaultDependencies are the real credentials layer, OSS client and environment.
 func DefaultDependencies() Dependencies {
 	return Dependencies{
 		NewCredentials: func(o credentials.Options) (oss.CredentialsSource, error) { return credentials.New(o) },
 		NewClient:      oss.New,
+		Environment:    DefaultEnvironment(),
 	}
 }
 
@@ -34,19 +36,21 @@ func DefaultDependencies() Dependencies {
 type ObjectStore struct {
 	log    logrus.FieldLogger
 	deps   Dependencies
+	drain  drainer
 	cfg    Config
 	client oss.Client
 }
 
 // New returns an ObjectStore that is usable after Init.
 func New(log logrus.FieldLogger, deps Dependencies) *ObjectStore {
-	return &ObjectStore{log: log, deps: deps}
+	return &ObjectStore{log: log, deps: deps, drain: defaultDrainer()}
 }
 
-// Init validates the location's config and builds the client. It makes no network call: Velero calls
-// Init for every use of a location, and availability is checked by the location's validation instead.
+// Init validates the location's config and builds the client. Velero calls Init for every use of a
+// location, so it makes no call to OSS (availability is checked by the location's validation); only a
+// location that names no region asks the ECS metadata service, once per plugin process.
 func (o *ObjectStore) Init(config map[string]string) error {
-	cfg, err := ParseConfig(config)
+	cfg, err := ParseConfig(config, o.deps.Environment)
 	if err != nil {
 		return err
 	}
@@ -57,9 +61,10 @@ func (o *ObjectStore) Init(config map[string]string) error {
 	client, err := o.deps.NewClient(oss.Config{
 		Region:                cfg.Region,
 		Endpoint:              cfg.Endpoint,
+		SignEndpoint:          cfg.SignEndpoint,
 		SignatureVersion:      cfg.SignatureVersion,
 		Credentials:           creds,
-		Encryption:            oss.Encryption{Algorithm: cfg.ServerSideEncryption, KMSKeyID: cfg.KMSKeyID},
+		Encryption:            oss.Encryption{Algorithm: cfg.Encryption.Algorithm, KMSKeyID: cfg.Encryption.KMSKeyID},
 		PartSize:              cfg.PartSize,
 		Parallelism:           cfg.Parallelism,
 		CACert:                cfg.CACert,
@@ -69,22 +74,50 @@ func (o *ObjectStore) Init(config map[string]string) error {
 		return err
 	}
 	o.cfg, o.client = cfg, client
-	fields := logrus.Fields{"bucket": cfg.Bucket, "region": cfg.Region, "endpoint": cfg.Endpoint}
-	if s, ok := creds.(interface{ Source() string }); ok {
-		fields["credentials"] = s.Source()
-	}
-	o.log.WithFields(fields).Debug("alibabacloud object store initialised")
+	o.logConfig(creds)
 	return nil
 }
 
-func (o *ObjectStore) PutObject(bucket, key string, body io.Reader) error {
-	if err := o.client.PutObject(context.Background(), bucket, key, body); err != nil {
-		// Velero's gRPC client is still streaming the body; if we return before it reaches the end,
-		// it reports a bare "EOF" instead of this error. Read the rest so users see why it failed.
-		_, _ = io.Copy(io.Discard, body)
-		return operationFailed(o.cfg, "upload backup files to OSS bucket failed", err)
+// logConfig says, once per Init, what the location leaves to the plugin's judgement: a derived region,
+// an ignored zone, encryption from the environment.
+func (o *ObjectStore) logConfig(creds oss.CredentialsSource) {
+	cfg := o.cfg
+	log := o.log.WithFields(logrus.Fields{"bucket": cfg.Bucket, "region": cfg.Region})
+	switch cfg.RegionSource {
+	case RegionFromMetadata:
+		log.Warnf("config key %q is not set: using region %s of this node, from %s; set %q to the bucket's region",
+			keyRegion, cfg.Region, cfg.RegionSource, keyRegion)
+	case RegionDefault:
+		log.Warnf("config key %q is not set and %s: using region %s, %s; set %q to the bucket's region",
+			keyRegion, cfg.regionNote, cfg.Region, cfg.RegionSource, keyRegion)
 	}
-	return nil
+	if cfg.Zone != "" {
+		log.WithField("zone", cfg.Zone).Infof("config key %q is accepted for locations written for the existing Alibaba plugin and ignored: a bucket has no zone", keyZone)
+	}
+	if msg := cfg.Encryption.logMessage(); msg != "" {
+		log.Info(msg)
+	}
+	fields := logrus.Fields{"endpoint": cfg.Endpoint, "signEndpoint": cfg.SignEndpoint, "encryption": cfg.Encryption.Algorithm}
+	if s, ok := creds.(interface{ Source() string }); ok {
+		fields["credentials"] = s.Source()
+	}
+	log.WithFields(fields).Debug("alibabacloud object store initialised")
+}
+
+func (o *ObjectStore) PutObject(bucket, key string, body io.Reader) error {
+	err := o.client.PutObject(context.Background(), bucket, key, body)
+	if err == nil {
+		return nil
+	}
+	err = operationFailed(o.cfg, "upload backup files to OSS bucket failed", err)
+	// Velero's gRPC client is still streaming the body; if we return before it reaches the end, it
+	// reports a bare "EOF" instead of this error. Read the rest, within bounds, so users see why.
+	if d := o.drain.drain(body); !d.complete {
+		o.log.WithFields(logrus.Fields{"bucket": bucket, "key": key, "discarded": d.bytes}).WithError(err).
+			Errorf("upload failed; stopped reading the rest of Velero's stream at %d MiB or %s, whichever came first, so Velero may report only EOF",
+				o.drain.maxBytes>>20, o.drain.maxTime)
+	}
+	return err
 }
 
 func (o *ObjectStore) ObjectExists(bucket, key string) (bool, error) {

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -229,11 +230,7 @@ func (s *Service) ListUploads(bucketName string) ([]Upload, error) {
 func (s *Service) State() State {
 	st := State{Region: s.cfg.Region, Stats: s.Stats(), Buckets: []BucketState{}, Uploads: []Upload{}}
 	s.mu.RLock()
-	names := make([]string, 0, len(s.buckets))
-	for name := range s.buckets {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(s.buckets))
 	for _, name := range names {
 		b := s.buckets[name]
 		bs := BucketState{Name: name, Online: b.Online, Created: b.Created, Objects: len(b.objects), Uploads: len(b.uploads)}

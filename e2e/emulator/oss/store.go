@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -214,11 +216,7 @@ func (s *Service) loadObjects(b *bucket) error {
 			}
 		}
 	}
-	b.keys = make([]string, 0, len(b.objects))
-	for k := range b.objects {
-		b.keys = append(b.keys, k)
-	}
-	sort.Strings(b.keys)
+	b.keys = slices.Sorted(maps.Keys(b.objects))
 	return nil
 }
 

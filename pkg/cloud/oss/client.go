@@ -52,9 +52,12 @@ type Encryption struct {
 
 // Config is everything New needs; the plugin builds it from a location's config.
 type Config struct {
-	Region           string
-	Endpoint         string // full URL, e.g. https://oss-cn-hangzhou-internal.aliyuncs.com
-	SignatureVersion int    // 1 or 4
+	Region   string
+	Endpoint string // full URL, e.g. https://oss-cn-hangzhou-internal.aliyuncs.com
+	// SignEndpoint is the full URL signed URLs name, for clients elsewhere than this one (the velero
+	// CLI on a workstation); "" means Endpoint.
+	SignEndpoint     string
+	SignatureVersion int // 1 or 4
 	Credentials      CredentialsSource
 	Encryption       Encryption
 	// PartSize and Parallelism shape multipart uploads; buffers in flight are about
@@ -85,6 +88,7 @@ const (
 
 type client struct {
 	sdk         *ossdk.Client
+	signer      *ossdk.Client // signs URLs for SignEndpoint; it sends nothing
 	uploader    *ossdk.Uploader
 	enc         Encryption
 	partSize    int64
@@ -105,18 +109,26 @@ func New(cfg Config) (Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	sdkCfg := ossdk.LoadDefaultConfig().
-		WithRegion(cfg.Region).
-		WithEndpoint(cfg.Endpoint).
-		WithCredentialsProvider(credentialsAdapter{cfg.Credentials}).
-		WithRetryMaxAttempts(cfg.RetryMaxAttempts).
-		WithHttpClient(httpClient)
-	if cfg.SignatureVersion == 1 {
-		sdkCfg = sdkCfg.WithSignatureVersion(ossdk.SignatureVersionV1)
+	sdkConfig := func(endpoint string) *ossdk.Config {
+		c := ossdk.LoadDefaultConfig().
+			WithRegion(cfg.Region).
+			WithEndpoint(endpoint).
+			WithCredentialsProvider(credentialsAdapter{cfg.Credentials}).
+			WithRetryMaxAttempts(cfg.RetryMaxAttempts).
+			WithHttpClient(httpClient)
+		if cfg.SignatureVersion == 1 {
+			c = c.WithSignatureVersion(ossdk.SignatureVersionV1)
+		}
+		return c
 	}
-	sdk := ossdk.NewClient(sdkCfg)
+	sdk := ossdk.NewClient(sdkConfig(cfg.Endpoint))
+	signer := sdk
+	if cfg.SignEndpoint != "" && cfg.SignEndpoint != cfg.Endpoint {
+		signer = ossdk.NewClient(sdkConfig(cfg.SignEndpoint))
+	}
 	return &client{
-		sdk: sdk,
+		sdk:    sdk,
+		signer: signer,
 		// We abort failed uploads ourselves with a fresh context: the SDK's own abort reuses the
 		// upload's context, which is already cancelled when a caller gives up.
 		uploader: sdk.NewUploader(func(o *ossdk.UploaderOptions) {
@@ -227,7 +239,7 @@ func (c *client) DeleteObject(ctx context.Context, bucket, key string) error {
 func (c *client) SignedURL(ctx context.Context, bucket, key string, ttl time.Duration) (string, error) {
 	ctx, cancel := c.opContext(ctx)
 	defer cancel()
-	res, err := c.sdk.Presign(ctx, &ossdk.GetObjectRequest{Bucket: &bucket, Key: &key}, ossdk.PresignExpires(ttl))
+	res, err := c.signer.Presign(ctx, &ossdk.GetObjectRequest{Bucket: &bucket, Key: &key}, ossdk.PresignExpires(ttl))
 	if err != nil {
 		return "", classify("PresignGetObject", bucket+"/"+key, err)
 	}

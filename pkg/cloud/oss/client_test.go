@@ -50,9 +50,15 @@ func TestRoundTripSizes(t *testing.T) {
 			assert.Empty(t, uploads)
 		})
 	}
-	// Only bodies of at least a part use multipart; the rest are one PUT each.
+	// Only bodies longer than a part use multipart; the rest are one PUT each.
+	multipart := 0
+	for _, size := range sizes {
+		if size > part {
+			multipart++
+		}
+	}
 	stats := em.OSS().Stats()
-	assert.Equal(t, 2, stats.Operations["InitiateMultipartUpload"], "multipart uploads")
+	assert.Equal(t, multipart, stats.Operations["InitiateMultipartUpload"], "multipart uploads")
 }
 
 func TestSignatureVersions(t *testing.T) {

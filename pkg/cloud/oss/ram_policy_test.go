@@ -4,8 +4,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,7 +19,7 @@ import (
 // ramPolicyFile is the least-privilege policy users attach to the RAM user or role the plugin runs as.
 const ramPolicyFile = "../../../examples/velero-install/ram-policy-oss.json"
 
-// sdkRequests maps each SDK method this package calls (on c.sdk or c.uploader) to the OSS requests it
+// sdkRequests maps each SDK method this package calls (on c.sdk, c.signer or c.uploader) to the OSS requests it
 // sends and the RAM action that authorises each. Read from the code, not from the documentation of
 // every method the SDK has; the RAM names are those of the OSS API reference.
 var sdkRequests = map[string][]struct{ request, action string }{
@@ -52,12 +53,7 @@ var sdkRequests = map[string][]struct{ request, action string }{
 // stops calling one, or when the example policy grants more or less than the listed actions.
 func TestRAMPolicyCoversExactlyTheSDKCalls(t *testing.T) {
 	t.Run("every SDK method called is listed", func(t *testing.T) {
-		listed := make([]string, 0, len(sdkRequests))
-		for m := range sdkRequests {
-			listed = append(listed, m)
-		}
-		sort.Strings(listed)
-		assert.Equal(t, listed, sdkMethodsCalled(t),
+		assert.Equal(t, slices.Sorted(maps.Keys(sdkRequests)), sdkMethodsCalled(t),
 			"update sdkRequests (and the policy) for the SDK methods pkg/cloud/oss calls")
 	})
 
@@ -87,6 +83,9 @@ func TestRAMPolicyCoversExactlyTheSDKCalls(t *testing.T) {
 
 // sdkMethodsCalled returns the sorted names of the methods the package's non-test code calls on the
 // fields c.sdk and c.uploader, where every OSS request starts.
+// sdkFields are the client's fields that hold SDK clients.
+var sdkFields = []string{"sdk", "signer", "uploader"}
+
 func sdkMethodsCalled(t *testing.T) []string {
 	t.Helper()
 	files, err := filepath.Glob("*.go")
@@ -108,17 +107,13 @@ func sdkMethodsCalled(t *testing.T) []string {
 			if !ok {
 				return true
 			}
-			if field, ok := method.X.(*ast.SelectorExpr); ok && (field.Sel.Name == "sdk" || field.Sel.Name == "uploader") {
+			if field, ok := method.X.(*ast.SelectorExpr); ok && slices.Contains(sdkFields, field.Sel.Name) {
 				seen[method.Sel.Name] = true
 			}
 			return true
 		})
 	}
-	out := make([]string, 0, len(seen))
-	for m := range seen {
-		out = append(out, m)
-	}
-	sort.Strings(out)
+	out := slices.Sorted(maps.Keys(seen))
 	require.NotEmpty(t, out, "found no SDK calls: has the client's sdk field been renamed?")
 	return out
 }
