@@ -13,6 +13,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 	emuecs "github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/emulatortest"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
@@ -28,15 +29,15 @@ func (keys) Credentials(context.Context) (credentials.Credentials, error) {
 }
 
 // The plugin with the real ECS client against the emulator: snapshots take 1 s, disks 200 ms.
-func newEmulator(t *testing.T) *emulator.TestServer {
+func newEmulator(t *testing.T) *emulatortest.Server {
 	t.Helper()
-	return emulator.NewTestServer(t, emulator.Options{
+	return emulatortest.NewServer(t, emulator.Options{
 		Credentials: []emulator.Credential{{AccessKeyID: ak, AccessKeySecret: sk}},
 		ECS:         emuecs.Options{SnapshotDuration: time.Second, DiskCreateDuration: 200 * time.Millisecond},
 	})
 }
 
-func newPlugin(t *testing.T, srv *emulator.TestServer, config string) *volumesnapshotter.Snapshotter {
+func newPlugin(t *testing.T, srv *emulatortest.Server, config string) *volumesnapshotter.Snapshotter {
 	t.Helper()
 	log := logrus.New()
 	log.SetOutput(io.Discard)
@@ -52,7 +53,7 @@ func newPlugin(t *testing.T, srv *emulator.TestServer, config string) *volumesna
 	return s
 }
 
-func addDisk(t *testing.T, srv *emulator.TestServer, spec emuecs.DiskSpec) string {
+func addDisk(t *testing.T, srv *emulatortest.Server, spec emuecs.DiskSpec) string {
 	t.Helper()
 	d, err := srv.ECS().AddDisk(spec)
 	require.NoError(t, err)
@@ -147,7 +148,7 @@ func TestSnapshotUnderThrottlingAndLostAnswers(t *testing.T) {
 	assert.NotEmpty(t, cloud.RequestID(err))
 }
 
-func diskOf(t *testing.T, srv *emulator.TestServer, id string) emuecs.DiskState {
+func diskOf(t *testing.T, srv *emulatortest.Server, id string) emuecs.DiskState {
 	t.Helper()
 	for _, d := range srv.ECS().State().Disks {
 		if d.ID == id {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 	emuecs "github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/emulatortest"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
@@ -28,16 +29,16 @@ func (s staticCreds) Credentials(context.Context) (credentials.Credentials, erro
 }
 
 // The real SDK-backed client against the emulator over HTTP: snapshots take 300 ms, disks 100 ms.
-func newEnv(t *testing.T) (*emulator.TestServer, ecs.Client) {
+func newEnv(t *testing.T) (*emulatortest.Server, ecs.Client) {
 	t.Helper()
-	srv := emulator.NewTestServer(t, emulator.Options{
+	srv := emulatortest.NewServer(t, emulator.Options{
 		Credentials: []emulator.Credential{{AccessKeyID: testAK, AccessKeySecret: testSK}},
 		ECS:         emuecs.Options{SnapshotDuration: 300 * time.Millisecond, DiskCreateDuration: 100 * time.Millisecond},
 	})
 	return srv, newClient(t, srv, testSK)
 }
 
-func newClient(t *testing.T, srv *emulator.TestServer, secret string) ecs.Client {
+func newClient(t *testing.T, srv *emulatortest.Server, secret string) ecs.Client {
 	t.Helper()
 	c, err := ecs.New(ecs.Config{Endpoint: srv.URL, Credentials: staticCreds{AccessKeyID: testAK, AccessKeySecret: secret}})
 	require.NoError(t, err)
@@ -50,7 +51,7 @@ func ctx(t *testing.T) context.Context {
 	return c
 }
 
-func addDisk(t *testing.T, srv *emulator.TestServer, spec emuecs.DiskSpec) string {
+func addDisk(t *testing.T, srv *emulatortest.Server, spec emuecs.DiskSpec) string {
 	t.Helper()
 	d, err := srv.ECS().AddDisk(spec)
 	require.NoError(t, err)
