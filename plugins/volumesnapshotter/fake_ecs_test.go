@@ -11,7 +11,8 @@ import (
 )
 
 // fakeECS is a stateful in-memory ECS: disks, snapshots that finish after a number of reads, copies
-// across regions, ClientToken idempotency, and errors injected per operation.
+// across regions, ClientToken idempotency, and errors injected per operation, before it or (a lost
+// answer) after it took effect.
 type fakeECS struct {
 	mu        sync.Mutex
 	zones     map[string][]ecs.Zone // region -> zones
@@ -22,7 +23,13 @@ type fakeECS struct {
 	// readsToFinish is how many DescribeSnapshot calls a new snapshot or copy stays progressing for.
 	readsToFinish int
 	reads         map[string]int
-	failNext      map[string]error // operation -> error for its next call
+	// creatingReads is how many DescribeDisk calls a new disk stays Creating for.
+	creatingReads int
+	// copiesStall keeps copies progressing for good.
+	copiesStall bool
+	failNext    map[string]error // operation -> error for its next call
+	// loseAnswers: the operation's calls take effect, then fail as if the answer was lost.
+	loseAnswers map[string]bool
 	calls         map[string]int
 	lastDisk      ecs.DiskOptions
 	lastSnapshot  ecs.SnapshotOptions
@@ -37,7 +44,7 @@ func newFakeECS() *fakeECS {
 			"cn-beijing":  {{ID: "cn-beijing-h", DiskCategories: all}, {ID: "cn-beijing-i", DiskCategories: []string{"cloud_essd"}}},
 		},
 		disks: map[string]*ecs.Disk{}, snapshots: map[string]*ecs.Snapshot{}, tokens: map[string]string{},
-		reads: map[string]int{}, failNext: map[string]error{}, calls: map[string]int{},
+		reads: map[string]int{}, failNext: map[string]error{}, loseAnswers: map[string]bool{}, calls: map[string]int{},
 	}
 }
 
@@ -65,6 +72,14 @@ func (f *fakeECS) newID(prefix string) string {
 	return fmt.Sprintf("%s-fake%04d", prefix, f.seq)
 }
 
+// answer is what a call that took effect returns: its result, or a lost answer.
+func (f *fakeECS) answer(op string, err error) error {
+	if err == nil && f.loseAnswers[op] {
+		return &cloud.Error{Service: "ecs", Operation: op, Kind: cloud.ErrUnavailable, Message: "connection reset"}
+	}
+	return err
+}
+
 func notFoundErr(op, id string) error {
 	return &cloud.Error{Service: "ecs", Operation: op, Resource: id, Kind: cloud.ErrNotFound, Code: "InvalidSnapshotId.NotFound"}
 }
@@ -80,7 +95,7 @@ func (f *fakeECS) DescribeDisk(_ context.Context, region, diskID string) (*ecs.D
 		return nil, notFoundErr("DescribeDisks", diskID)
 	}
 	out := *d
-	if d.Status == ecs.DiskCreating {
+	if f.reads[diskID]++; d.Status == ecs.DiskCreating && f.reads[diskID] > f.creatingReads {
 		d.Status = ecs.DiskAvailable // available on the next read
 	}
 	out.Tags = maps.Clone(d.Tags)
@@ -95,7 +110,7 @@ func (f *fakeECS) CreateDisk(_ context.Context, o ecs.DiskOptions) (string, erro
 	}
 	f.lastDisk = o
 	if id, ok := f.tokens[o.ClientToken]; ok && o.ClientToken != "" {
-		return id, nil
+		return id, f.answer("CreateDisk", nil)
 	}
 	snap := f.snapshots[o.SnapshotID]
 	if snap == nil || snap.Region != o.Region {
@@ -109,7 +124,65 @@ func (f *fakeECS) CreateDisk(_ context.Context, o ecs.DiskOptions) (string, erro
 		KMSKeyID: o.KMSKeyID, Status: ecs.DiskCreating, Tags: maps.Clone(o.Tags)}
 	f.disks[d.ID] = d
 	f.tokens[o.ClientToken] = d.ID
-	return d.ID, nil
+	return d.ID, f.answer("CreateDisk", nil)
+}
+
+func (f *fakeECS) DeleteDisk(_ context.Context, region, diskID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter("DeleteDisk"); err != nil {
+		return err
+	}
+	d := f.disks[diskID]
+	if d == nil || d.Region != region {
+		return nil
+	}
+	if d.Status != ecs.DiskAvailable {
+		return &cloud.Error{Service: "ecs", Operation: "DeleteDisk", Resource: diskID, Kind: cloud.ErrInvalid, Code: "IncorrectDiskStatus"}
+	}
+	delete(f.disks, diskID)
+	return nil
+}
+
+func (f *fakeECS) FindDisks(_ context.Context, region string, tags map[string]string) ([]*ecs.Disk, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter("FindDisks"); err != nil {
+		return nil, err
+	}
+	var out []*ecs.Disk
+	for _, d := range f.disks {
+		if d.Region == region && hasTags(d.Tags, tags) {
+			c := *d
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeECS) FindSnapshots(_ context.Context, region string, tags map[string]string) ([]*ecs.Snapshot, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err := f.enter("FindSnapshots"); err != nil {
+		return nil, err
+	}
+	var out []*ecs.Snapshot
+	for _, s := range f.snapshots {
+		if s.Region == region && hasTags(s.Tags, tags) {
+			c := *s
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
+func hasTags(have, want map[string]string) bool {
+	for k, v := range want {
+		if have[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 func (f *fakeECS) CreateSnapshot(_ context.Context, o ecs.SnapshotOptions) (string, error) {
@@ -144,7 +217,8 @@ func (f *fakeECS) DescribeSnapshot(_ context.Context, region, id string) (*ecs.S
 	if s == nil || s.Region != region {
 		return nil, notFoundErr("DescribeSnapshots", id)
 	}
-	if f.reads[id]++; s.Status == ecs.SnapshotProgressing && f.reads[id] > f.readsToFinish {
+	stalled := f.copiesStall && s.SourceSnapshotID != ""
+	if f.reads[id]++; s.Status == ecs.SnapshotProgressing && f.reads[id] > f.readsToFinish && !stalled {
 		s.Status, s.Available, s.Progress = ecs.SnapshotAccomplished, true, 100
 	}
 	out := *s
@@ -159,6 +233,9 @@ func (f *fakeECS) CopySnapshot(_ context.Context, o ecs.CopySnapshotOptions) (st
 		return "", err
 	}
 	f.lastCopy = o
+	if id, ok := f.tokens[o.ClientToken]; ok && o.ClientToken != "" {
+		return id, f.answer("CopySnapshot", nil)
+	}
 	src := f.snapshots[o.SnapshotID]
 	if src == nil || src.Region != o.SourceRegion {
 		return "", notFoundErr("CopySnapshot", o.SnapshotID)
@@ -173,7 +250,8 @@ func (f *fakeECS) CopySnapshot(_ context.Context, o ecs.CopySnapshotOptions) (st
 	c.Tags = maps.Clone(src.Tags)
 	maps.Copy(c.Tags, o.Tags)
 	f.snapshots[c.ID] = &c
-	return c.ID, nil
+	f.tokens[o.ClientToken] = c.ID
+	return c.ID, f.answer("CopySnapshot", nil)
 }
 
 func (f *fakeECS) DeleteSnapshot(_ context.Context, region, id string) error {
