@@ -29,11 +29,11 @@ type fakeECS struct {
 	copiesStall bool
 	failNext    map[string]error // operation -> error for its next call
 	// loseAnswers: the operation's calls take effect, then fail as if the answer was lost.
-	loseAnswers map[string]bool
-	calls         map[string]int
-	lastDisk      ecs.DiskOptions
-	lastSnapshot  ecs.SnapshotOptions
-	lastCopy      ecs.CopySnapshotOptions
+	loseAnswers  map[string]bool
+	calls        map[string]int
+	lastDisk     ecs.DiskOptions
+	lastSnapshot ecs.SnapshotOptions
+	lastCopy     ecs.CopySnapshotOptions
 }
 
 func newFakeECS() *fakeECS {
