@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"maps"
 	"sync"
+	"time"
+
+	"k8s.io/utils/clock"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/ecs"
@@ -23,8 +26,11 @@ type fakeECS struct {
 	// readsToFinish is how many DescribeSnapshot calls a new snapshot or copy stays progressing for.
 	readsToFinish int
 	reads         map[string]int
-	// creatingReads is how many DescribeDisk calls a new disk stays Creating for.
-	creatingReads int
+	// clock and diskReadyAfter: a new disk stays Creating for diskReadyAfter on the clock; with 0, until
+	// it is read once.
+	clock          clock.PassiveClock
+	diskReadyAfter time.Duration
+	readyAt        map[string]time.Time
 	// copiesStall keeps copies progressing for good.
 	copiesStall bool
 	failNext    map[string]error // operation -> error for its next call
@@ -45,6 +51,7 @@ func newFakeECS() *fakeECS {
 		},
 		disks: map[string]*ecs.Disk{}, snapshots: map[string]*ecs.Snapshot{}, tokens: map[string]string{},
 		reads: map[string]int{}, failNext: map[string]error{}, loseAnswers: map[string]bool{}, calls: map[string]int{},
+		readyAt: map[string]time.Time{}, clock: clock.RealClock{},
 	}
 }
 
@@ -58,8 +65,12 @@ func (f *fakeECS) addDisk(d ecs.Disk) *ecs.Disk {
 	return &d
 }
 
-func (f *fakeECS) enter(op string) error {
+func (f *fakeECS) enter(ctx context.Context, op string) error {
 	f.calls[op]++
+	if ctx.Err() != nil {
+		// As the real client: a call on a context that has ended is not made.
+		return &cloud.Error{Service: "ecs", Operation: op, Kind: cloud.ErrUnavailable, Message: "timed out", Err: ctx.Err()}
+	}
 	if err := f.failNext[op]; err != nil {
 		delete(f.failNext, op)
 		return err
@@ -84,10 +95,10 @@ func notFoundErr(op, id string) error {
 	return &cloud.Error{Service: "ecs", Operation: op, Resource: id, Kind: cloud.ErrNotFound, Code: "InvalidSnapshotId.NotFound"}
 }
 
-func (f *fakeECS) DescribeDisk(_ context.Context, region, diskID string) (*ecs.Disk, error) {
+func (f *fakeECS) DescribeDisk(ctx context.Context, region, diskID string) (*ecs.Disk, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.enter("DescribeDisk"); err != nil {
+	if err := f.enter(ctx, "DescribeDisk"); err != nil {
 		return nil, err
 	}
 	d := f.disks[diskID]
@@ -95,17 +106,17 @@ func (f *fakeECS) DescribeDisk(_ context.Context, region, diskID string) (*ecs.D
 		return nil, notFoundErr("DescribeDisks", diskID)
 	}
 	out := *d
-	if f.reads[diskID]++; d.Status == ecs.DiskCreating && f.reads[diskID] > f.creatingReads {
-		d.Status = ecs.DiskAvailable // available on the next read
+	if at, timed := f.readyAt[diskID]; d.Status == ecs.DiskCreating && (!timed || !f.clock.Now().Before(at)) {
+		d.Status = ecs.DiskAvailable // untimed: available on the next read
 	}
 	out.Tags = maps.Clone(d.Tags)
 	return &out, nil
 }
 
-func (f *fakeECS) CreateDisk(_ context.Context, o ecs.DiskOptions) (string, error) {
+func (f *fakeECS) CreateDisk(ctx context.Context, o ecs.DiskOptions) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.enter("CreateDisk"); err != nil {
+	if err := f.enter(ctx, "CreateDisk"); err != nil {
 		return "", err
 	}
 	f.lastDisk = o
@@ -124,13 +135,16 @@ func (f *fakeECS) CreateDisk(_ context.Context, o ecs.DiskOptions) (string, erro
 		KMSKeyID: o.KMSKeyID, Status: ecs.DiskCreating, Tags: maps.Clone(o.Tags)}
 	f.disks[d.ID] = d
 	f.tokens[o.ClientToken] = d.ID
+	if f.diskReadyAfter > 0 {
+		f.readyAt[d.ID] = f.clock.Now().Add(f.diskReadyAfter)
+	}
 	return d.ID, f.answer("CreateDisk", nil)
 }
 
-func (f *fakeECS) DeleteDisk(_ context.Context, region, diskID string) error {
+func (f *fakeECS) DeleteDisk(ctx context.Context, region, diskID string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.enter("DeleteDisk"); err != nil {
+	if err := f.enter(ctx, "DeleteDisk"); err != nil {
 		return err
 	}
 	d := f.disks[diskID]
@@ -144,10 +158,10 @@ func (f *fakeECS) DeleteDisk(_ context.Context, region, diskID string) error {
 	return nil
 }
 
-func (f *fakeECS) FindDisks(_ context.Context, region string, tags map[string]string) ([]*ecs.Disk, error) {
+func (f *fakeECS) FindDisks(ctx context.Context, region string, tags map[string]string) ([]*ecs.Disk, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.enter("FindDisks"); err != nil {
+	if err := f.enter(ctx, "FindDisks"); err != nil {
 		return nil, err
 	}
 	var out []*ecs.Disk
@@ -160,10 +174,10 @@ func (f *fakeECS) FindDisks(_ context.Context, region string, tags map[string]st
 	return out, nil
 }
 
-func (f *fakeECS) FindSnapshots(_ context.Context, region string, tags map[string]string) ([]*ecs.Snapshot, error) {
+func (f *fakeECS) FindSnapshots(ctx context.Context, region string, tags map[string]string) ([]*ecs.Snapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.enter("FindSnapshots"); err != nil {
+	if err := f.enter(ctx, "FindSnapshots"); err != nil {
 		return nil, err
 	}
 	var out []*ecs.Snapshot
@@ -185,10 +199,10 @@ func hasTags(have, want map[string]string) bool {
 	return true
 }
 
-func (f *fakeECS) CreateSnapshot(_ context.Context, o ecs.SnapshotOptions) (string, error) {
+func (f *fakeECS) CreateSnapshot(ctx context.Context, o ecs.SnapshotOptions) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.enter("CreateSnapshot"); err != nil {
+	if err := f.enter(ctx, "CreateSnapshot"); err != nil {
 		return "", err
 	}
 	f.lastSnapshot = o
@@ -207,10 +221,10 @@ func (f *fakeECS) CreateSnapshot(_ context.Context, o ecs.SnapshotOptions) (stri
 	return s.ID, nil
 }
 
-func (f *fakeECS) DescribeSnapshot(_ context.Context, region, id string) (*ecs.Snapshot, error) {
+func (f *fakeECS) DescribeSnapshot(ctx context.Context, region, id string) (*ecs.Snapshot, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.enter("DescribeSnapshot"); err != nil {
+	if err := f.enter(ctx, "DescribeSnapshot"); err != nil {
 		return nil, err
 	}
 	s := f.snapshots[id]
@@ -226,10 +240,10 @@ func (f *fakeECS) DescribeSnapshot(_ context.Context, region, id string) (*ecs.S
 	return &out, nil
 }
 
-func (f *fakeECS) CopySnapshot(_ context.Context, o ecs.CopySnapshotOptions) (string, error) {
+func (f *fakeECS) CopySnapshot(ctx context.Context, o ecs.CopySnapshotOptions) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.enter("CopySnapshot"); err != nil {
+	if err := f.enter(ctx, "CopySnapshot"); err != nil {
 		return "", err
 	}
 	f.lastCopy = o
@@ -254,10 +268,10 @@ func (f *fakeECS) CopySnapshot(_ context.Context, o ecs.CopySnapshotOptions) (st
 	return c.ID, f.answer("CopySnapshot", nil)
 }
 
-func (f *fakeECS) DeleteSnapshot(_ context.Context, region, id string) error {
+func (f *fakeECS) DeleteSnapshot(ctx context.Context, region, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.enter("DeleteSnapshot"); err != nil {
+	if err := f.enter(ctx, "DeleteSnapshot"); err != nil {
 		return err
 	}
 	s := f.snapshots[id]
@@ -268,10 +282,10 @@ func (f *fakeECS) DeleteSnapshot(_ context.Context, region, id string) error {
 	return nil
 }
 
-func (f *fakeECS) DescribeZones(_ context.Context, region string) ([]ecs.Zone, error) {
+func (f *fakeECS) DescribeZones(ctx context.Context, region string) ([]ecs.Zone, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.enter("DescribeZones"); err != nil {
+	if err := f.enter(ctx, "DescribeZones"); err != nil {
 		return nil, err
 	}
 	return f.zones[region], nil
