@@ -76,6 +76,11 @@ func (s *Snapshotter) discardLostDisks(r restore) error {
 		return fmt.Errorf("ECS may have made the disk: look for disks tagged %s=%s in region %s and delete them: %w",
 			restoreIDTagKey, r.id, s.cfg.Region, err)
 	}
+	if len(disks) == 0 {
+		// Either ECS made nothing, or its search does not show the disk yet: say where to look.
+		r.log.WithField(restoreIDTagKey, r.id).Warnf("CreateDisk's answer was lost and no disk tagged %s=%s was found in region %s; if one shows up, delete it",
+			restoreIDTagKey, r.id, s.cfg.Region)
+	}
 	var errs []error
 	for _, d := range disks {
 		errs = append(errs, s.discardDisk(r.log, d.ID))
@@ -91,6 +96,10 @@ func (s *Snapshotter) discardLostCopies(r restore) error {
 	if err != nil {
 		return fmt.Errorf("ECS may have started the copy: look for snapshots tagged %s=%s in region %s and delete them: %w",
 			restoreIDTagKey, r.id, s.cfg.Region, err)
+	}
+	if len(copies) == 0 {
+		r.log.WithField(restoreIDTagKey, r.id).Warnf("CopySnapshot's answer was lost and no snapshot tagged %s=%s was found in region %s; if one shows up, delete it",
+			restoreIDTagKey, r.id, s.cfg.Region)
 	}
 	var errs []error
 	for _, c := range copies {
