@@ -5,8 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -97,7 +98,7 @@ func snapshotTags(velero map[string]string, disk *ecs.Disk) map[string]string {
 		}
 	}
 	for _, from := range []map[string]string{velero, disk.Tags} {
-		for _, k := range sortedKeys(from) {
+		for _, k := range slices.Sorted(maps.Keys(from)) {
 			if len(out) >= maxTags {
 				return out
 			}
@@ -127,13 +128,4 @@ func snapshotName(backup, pv string) string {
 func clientToken(parts ...string) string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return "csdr-" + hex.EncodeToString(sum[:])[:40]
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

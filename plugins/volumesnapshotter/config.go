@@ -4,18 +4,21 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/locationconfig"
 )
 
 // Config keys of a VolumeSnapshotLocation. The first block is what the existing open-source Alibaba
-// plugin accepts, so its locations work unchanged; the second is new.
+// plugin accepts on every location kind, so its locations work unchanged; the second is new.
 const (
 	keyRegion          = "region"
 	keyZone            = "zone"
+	keyNetwork         = "network" // accepted and ignored: ECS endpoints do not depend on it
 	keyEndpoint        = "endpoint"
 	keyNotOnECS        = "notOnECS"
 	keyCredentialsFile = "credentialsFile" // added by Velero from spec.credential
@@ -28,9 +31,12 @@ const (
 )
 
 var configKeys = []string{
-	keyRegion, keyZone, keyEndpoint, keyNotOnECS, keyCredentialsFile,
+	keyRegion, keyZone, keyNetwork, keyEndpoint, keyNotOnECS, keyCredentialsFile,
 	keySnapshotRetentionDays, keyDefaultRetentionDays, keyInstantAccess, keyKMSKeyID, keyRestoreTimeout,
 }
+
+// networks are the values of network, as a BackupStorageLocation takes them: a typo still fails.
+var networks = []string{"public", "internal", "accelerate"}
 
 // Values snapshotRetentionDays accepts besides a number of days.
 const (
@@ -50,11 +56,17 @@ const (
 
 // Config is a validated VolumeSnapshotLocation config.
 type Config struct {
-	// Region (required) is where this location takes snapshots and where restores create disks.
+	// Region is where this location takes snapshots and where restores create disks. When the config
+	// has no region, it is the one the endpoint names, or "": Init asks the ECS metadata service then.
 	Region string
+	// RegionFrom says where Region came from when the config has no region key (the endpoint, or the
+	// metadata service), for the warning Init logs; "" when the config names it.
+	RegionFrom string
 	// Zone is the zone restores fall back to when neither Velero nor the snapshot names a usable one.
 	// It belongs to Region; "" means no fallback.
 	Zone string
+	// Network is the existing plugin's network key, kept only to say that it is ignored.
+	Network string
 	// Endpoint overrides the ECS endpoints: "https://host[:port]", or "http://..." for an emulator.
 	// "" means the regional endpoint of each region a request is for.
 	Endpoint string
@@ -82,8 +94,10 @@ type Config struct {
 }
 
 var (
-	locationRegionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
-	kmsKeyIDPattern       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:@-]*$`) // key ID, alias/..., or acs:kms:... ARN
+	kmsKeyIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_./:@-]*$`) // key ID, alias/..., or acs:kms:... ARN
+	// endpointRegion reads the region from ECS's regional endpoints: ecs.cn-beijing.aliyuncs.com,
+	// ecs-vpc.cn-beijing.aliyuncs.com, ecs-cn-beijing.aliyuncs.com.
+	endpointRegion = regexp.MustCompile(`^ecs(?:-vpc)?[.-]([a-z]{2,}(?:-[a-z0-9]+)+)\.aliyuncs\.com$`)
 )
 
 // ParseConfig validates every key of a location's config. Errors name the key, the value and what the
@@ -92,12 +106,18 @@ func ParseConfig(m map[string]string) (Config, error) {
 	if err := locationconfig.CheckKeys(m, configKeys); err != nil {
 		return Config{}, err
 	}
-	cfg := Config{CredentialsFile: m[keyCredentialsFile]}
+	cfg := Config{CredentialsFile: m[keyCredentialsFile], Zone: m[keyZone]}
 	var err error
-	if cfg.Region, cfg.Zone, err = parseRegionAndZone(m[keyRegion], m[keyZone]); err != nil {
+	if cfg.Network, err = parseNetwork(m[keyNetwork]); err != nil {
 		return Config{}, err
 	}
 	if cfg.Endpoint, err = parseEndpoint(m[keyEndpoint]); err != nil {
+		return Config{}, err
+	}
+	if cfg.Region, cfg.RegionFrom, err = parseRegion(m[keyRegion], cfg.Endpoint); err != nil {
+		return Config{}, err
+	}
+	if err := cfg.checkZone(); err != nil {
 		return Config{}, err
 	}
 	if cfg.NotOnECS, err = locationconfig.Bool(m, keyNotOnECS, false); err != nil {
@@ -121,26 +141,53 @@ func ParseConfig(m map[string]string) (Config, error) {
 	return cfg, nil
 }
 
-func parseRegionAndZone(region, zone string) (string, string, error) {
-	if region == "" {
-		return "", "", fmt.Errorf("config key %q is required: the region of the disks, such as cn-hangzhou", keyRegion)
+// parseRegion returns the region the config names, else the one its endpoint names, else "".
+func parseRegion(region, endpoint string) (string, string, error) {
+	if region != "" {
+		if !alibaba.ValidRegion(region) {
+			return "", "", fmt.Errorf("config key %q: %s is not an Alibaba Cloud region ID such as cn-hangzhou",
+				keyRegion, locationconfig.Quote(region))
+		}
+		return region, "", nil
 	}
-	if !locationRegionPattern.MatchString(region) {
-		return "", "", fmt.Errorf("config key %q: %s is not an Alibaba Cloud region ID such as cn-hangzhou",
-			keyRegion, locationconfig.Quote(region))
+	if endpoint == "" {
+		return "", "", nil
 	}
-	if zone != "" && !zoneInRegion(zone, region) {
-		return "", "", fmt.Errorf("config key %q: %s is not a zone of region %s; use a zone ID that starts with the region, such as cn-hangzhou-h in cn-hangzhou",
-			keyZone, locationconfig.Quote(zone), region)
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "", "", nil
 	}
-	return region, zone, nil
+	if sm := endpointRegion.FindStringSubmatch(u.Hostname()); sm != nil && alibaba.ValidRegion(sm[1]) {
+		return sm[1], "the endpoint " + u.Hostname(), nil
+	}
+	return "", "", nil
+}
+
+// checkZone refuses a zone that is not in the region; without a region yet, one that is not a zone ID.
+func (c Config) checkZone() error {
+	if c.Zone != "" && c.Region == "" && !alibaba.ValidRegion(c.Zone) {
+		return fmt.Errorf("config key %q: %s is not a zone ID such as cn-hangzhou-h", keyZone, locationconfig.Quote(c.Zone))
+	}
+	if c.Zone != "" && c.Region != "" && !zoneInRegion(c.Zone, c.Region) {
+		return fmt.Errorf("config key %q: %s is not a zone of region %s; use a zone ID that starts with the region, such as cn-hangzhou-h in cn-hangzhou",
+			keyZone, locationconfig.Quote(c.Zone), c.Region)
+	}
+	return nil
+}
+
+func parseNetwork(v string) (string, error) {
+	if v == "" || slices.Contains(networks, v) {
+		return v, nil
+	}
+	return "", fmt.Errorf("config key %q: invalid value %s; valid values are %s",
+		keyNetwork, locationconfig.Quote(v), strings.Join(networks, ", "))
 }
 
 // zoneInRegion tells by name whether zone is a zone of region, which is all that can be known without
 // asking ECS: cn-hangzhou-h is in cn-hangzhou, ap-southeast-1a in ap-southeast-1.
 func zoneInRegion(zone, region string) bool {
 	suffix, ok := strings.CutPrefix(zone, region)
-	if !ok || suffix == "" || !locationRegionPattern.MatchString(zone) {
+	if !ok || suffix == "" || !alibaba.ValidRegion(zone) {
 		return false
 	}
 	if suffix[0] == '-' {

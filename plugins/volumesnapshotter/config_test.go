@@ -119,12 +119,66 @@ func TestParseConfig(t *testing.T) {
 		},
 
 		{
-			name:   "unknown key names it and every valid key",
+			name:   "network of the existing plugin's locations is accepted",
 			config: base("network", "internal"),
-			wantErr: []string{`unknown config key "network"`, "valid keys are:", "credentialsFile", "defaultRetentionDays",
-				"endpoint", "instantAccess", "kmsKeyId", "notOnECS", "region", "restoreTimeout", "snapshotRetentionDays", "zone"},
+			want:   func(t *testing.T, c Config) { assert.Equal(t, "internal", c.Network) },
 		},
-		{name: "missing region", config: map[string]string{"zone": "cn-hangzhou-h"}, wantErr: []string{`config key "region" is required`, "cn-hangzhou"}},
+		{
+			name:   "no region: Init asks the metadata service",
+			config: map[string]string{"zone": "cn-hangzhou-h", "network": "accelerate"},
+			want: func(t *testing.T, c Config) {
+				assert.Empty(t, c.Region)
+				assert.Equal(t, "cn-hangzhou-h", c.Zone, "checked against the region Init finds")
+			},
+		},
+		{
+			name:   "no region: the regional endpoint names it",
+			config: map[string]string{"endpoint": "ecs.cn-beijing.aliyuncs.com", "zone": "cn-beijing-h"},
+			want: func(t *testing.T, c Config) {
+				assert.Equal(t, "cn-beijing", c.Region)
+				assert.Equal(t, "the endpoint ecs.cn-beijing.aliyuncs.com", c.RegionFrom)
+			},
+		},
+		{
+			name:   "no region: the VPC endpoint names it",
+			config: map[string]string{"endpoint": "https://ecs-vpc.ap-southeast-1.aliyuncs.com"},
+			want:   func(t *testing.T, c Config) { assert.Equal(t, "ap-southeast-1", c.Region) },
+		},
+		{
+			name:   "no region: the dashed endpoint names it",
+			config: map[string]string{"endpoint": "ecs-cn-hangzhou.aliyuncs.com"},
+			want:   func(t *testing.T, c Config) { assert.Equal(t, "cn-hangzhou", c.Region) },
+		},
+		{
+			name:   "no region: the central endpoint names none",
+			config: map[string]string{"endpoint": "ecs.aliyuncs.com"},
+			want:   func(t *testing.T, c Config) { assert.Empty(t, c.Region) },
+		},
+		{
+			name:   "no region: an emulator names none",
+			config: map[string]string{"endpoint": "http://127.0.0.1:9401"},
+			want:   func(t *testing.T, c Config) { assert.Empty(t, c.Region) },
+		},
+		{
+			name:   "the region key wins over the endpoint",
+			config: base("endpoint", "ecs-vpc.cn-beijing.aliyuncs.com"),
+			want: func(t *testing.T, c Config) {
+				assert.Equal(t, "cn-hangzhou", c.Region)
+				assert.Empty(t, c.RegionFrom)
+			},
+		},
+
+		{
+			name:   "unknown key names it and every valid key",
+			config: base("s3Url", "http://minio"),
+			wantErr: []string{`unknown config key "s3Url"`, "valid keys are:", "credentialsFile", "defaultRetentionDays",
+				"endpoint", "instantAccess", "kmsKeyId", "network", "notOnECS", "region", "restoreTimeout", "snapshotRetentionDays", "zone"},
+		},
+		{name: "bad network names the choices", config: base("network", "vpc"), wantErr: []string{`config key "network"`, `"vpc"`, "public, internal, accelerate"}},
+		{name: "network in capitals", config: base("network", "Internal"), wantErr: []string{`config key "network"`}},
+		{name: "no region and a zone that is no zone", config: map[string]string{"zone": "Hangzhou H"}, wantErr: []string{`config key "zone"`, `"Hangzhou H"`, "cn-hangzhou-h"}},
+		{name: "endpoint region and a zone of another", config: map[string]string{"endpoint": "ecs.cn-beijing.aliyuncs.com", "zone": "cn-hangzhou-h"},
+			wantErr: []string{`config key "zone"`, "region cn-beijing"}},
 		{name: "bad region", config: base("region", "Hangzhou"), wantErr: []string{`config key "region"`, `"Hangzhou"`, "cn-hangzhou"}},
 		{name: "zone of another region", config: base("zone", "cn-beijing-h"), wantErr: []string{`config key "zone"`, `"cn-beijing-h"`, "region cn-hangzhou", "starts with the region"}},
 		{name: "zone equal to the region", config: base("zone", "cn-hangzhou"), wantErr: []string{`config key "zone"`}},

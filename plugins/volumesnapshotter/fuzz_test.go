@@ -2,12 +2,15 @@ package volumesnapshotter
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 )
 
 // maxConfigErrorLength bounds what a config error can put in a log, whatever the config holds.
@@ -21,6 +24,8 @@ func FuzzParseConfig(f *testing.F) {
 	f.Add("region", "cn-beijing", "snapshotRetentionDays", "none", "restoreTimeout", "2h")
 	f.Add("region", "cn-beijing", "snapshotRetentionDays", "7", "defaultRetentionDays", "65536")
 	f.Add("region", "cn-shanghai", "kmsKeyId", "alias/backup", "instantAccess", "false")
+	f.Add("network", "internal", "zone", "cn-beijing-h", "endpoint", "ecs-vpc.cn-beijing.aliyuncs.com")
+	f.Add("network", "vpc", "zone", "cn-beijing-h", "notOnECS", "true")
 	f.Add("bogus", "x", "zone", "cn-beijing-h", "endpoint", "https://ecs.example.com/path")
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, k3, v3 string) {
 		m := map[string]string{k1: v1, k2: v2, k3: v3}
@@ -35,11 +40,21 @@ func FuzzParseConfig(f *testing.F) {
 			}
 			return
 		}
-		if !locationRegionPattern.MatchString(cfg.Region) {
+		// No region is left for Init to ask the metadata service about.
+		if cfg.Region != "" && !alibaba.ValidRegion(cfg.Region) {
 			t.Fatalf("accepted region %q", cfg.Region)
 		}
-		if cfg.Zone != "" && !zoneInRegion(cfg.Zone, cfg.Region) {
+		if cfg.Region == "" && m["region"] != "" {
+			t.Fatalf("lost region %q", m["region"])
+		}
+		if cfg.Zone != "" && cfg.Region != "" && !zoneInRegion(cfg.Zone, cfg.Region) {
 			t.Fatalf("accepted zone %q outside region %q", cfg.Zone, cfg.Region)
+		}
+		if cfg.Zone != "" && !alibaba.ValidRegion(cfg.Zone) {
+			t.Fatalf("accepted zone %q", cfg.Zone)
+		}
+		if cfg.Network != "" && !slices.Contains(networks, cfg.Network) {
+			t.Fatalf("accepted network %q", cfg.Network)
 		}
 		if cfg.Endpoint != "" && !strings.HasPrefix(cfg.Endpoint, "http://") && !strings.HasPrefix(cfg.Endpoint, "https://") {
 			t.Fatalf("accepted endpoint %q", cfg.Endpoint)

@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/utils/clock"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 	emuecs "github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
@@ -17,6 +18,7 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter"
 )
 
@@ -39,10 +41,22 @@ func newEmulator(t *testing.T) *emulatortest.Server {
 
 func newPlugin(t *testing.T, srv *emulatortest.Server, config string) *volumesnapshotter.Snapshotter {
 	t.Helper()
+	return newPluginOn(t, srv, config, clock.RealClock{})
+}
+
+// newPluginOn returns the plugin with clk as its clock and its ECS client's, which gives the client a
+// throttling backoff of its own: no test's throttling slows or breaks another's.
+func newPluginOn(t *testing.T, srv *emulatortest.Server, config string, clk clock.WithTicker) *volumesnapshotter.Snapshotter {
+	t.Helper()
 	log := logrus.New()
 	log.SetOutput(io.Discard)
 	deps := volumesnapshotter.DefaultDependencies(nil)
 	deps.NewCredentials = func(credentials.Options) (credentials.Source, error) { return keys{}, nil }
+	deps.NewClient = func(cfg ecs.Config) (ecs.Client, error) {
+		cfg.Clock = clk
+		return ecs.New(cfg)
+	}
+	deps.Clock = clk
 	s := volumesnapshotter.New(log, deps)
 	cfg := map[string]string{"endpoint": srv.URL}
 	for _, kv := range strings.Split(config, ",") {

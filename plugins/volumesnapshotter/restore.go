@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -21,18 +24,25 @@ const minDiskGiB = 20
 // legacyZoneTagKey is where the existing open-source plugin kept a snapshot's zone (sic).
 const legacyZoneTagKey = "alibabacloud.velero-plugin/orginal-volume-az"
 
+// restoreIDTagKey tags every disk and snapshot copy a restore makes with the restore's own ID: a
+// creation whose answer was lost made something whose ID only this tag can find.
+const restoreIDTagKey = "csdr.io/restore-id"
+
 // CreateVolumeFromSnapshot creates a disk from the snapshot in the location's region, copying the
 // snapshot there first when it lives in another region, in a zone chosen deliberately, with the
 // source disk's category, performance level and encryption, at least 20 GiB, and waits until the
-// disk is Available.
+// disk is Available. Whatever it made for a restore that fails goes before the error returns; what
+// cannot go is named in the error.
 func (s *Snapshotter) CreateVolumeFromSnapshot(snapshotID, volumeType, volumeAZ string, iops *int64) (string, error) {
 	ref, err := parseSnapshotRef(snapshotID, s.cfg.Region)
 	if err != nil {
 		return "", err
 	}
+	// Waits end on the snapshotter's clock; the context bounds the calls in real time as well.
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.RestoreTimeout)
 	defer cancel()
-	log := s.log.WithFields(logrus.Fields{"snapshot": ref.String(), "region": s.cfg.Region})
+	r := restore{ref: ref, id: randomToken(), until: s.deps.Clock.Now().Add(s.cfg.RestoreTimeout)}
+	r.log = s.log.WithFields(logrus.Fields{"snapshot": ref.String(), "region": s.cfg.Region, "restore": r.id})
 
 	snap, err := s.client.DescribeSnapshot(ctx, ref.Region, ref.ID)
 	if err != nil {
@@ -55,38 +65,72 @@ func (s *Snapshotter) CreateVolumeFromSnapshot(snapshotID, volumeType, volumeAZ 
 		return "", fmt.Errorf("restore from snapshot %s: %w", ref, err)
 	}
 	usable := snap
+	var copied *ecs.Snapshot
 	if ref.Region != s.cfg.Region {
-		if usable, err = s.copyToRegion(ctx, log, snap); err != nil {
+		if copied, err = s.copyToRegion(ctx, r, snap); err != nil {
 			return "", err
 		}
-		// The copy only serves this restore: once the disk exists, it goes (see below).
-		defer s.deleteCopy(log, usable)
+		usable = copied
 	}
-	if usable, err = s.waitSnapshotUsable(ctx, usable); err != nil {
-		return "", fmt.Errorf("restore from snapshot %s: %w", ref, err)
+	disk, err := s.restoreDisk(ctx, r, snap, usable, spec, zone)
+	if copied != nil {
+		// The copy only served this restore: it goes whether the disk was made or not.
+		cerr := s.discardCopy(r.log, copied.ID)
+		if err != nil {
+			return "", leftBehind(err, cerr)
+		}
+		if cerr != nil {
+			r.log.WithError(cerr).Warnf("the restore succeeded, but its snapshot copy stays until ECS deletes it after %d days",
+				copyRetentionDays(s.cfg.RestoreTimeout))
+		}
 	}
+	if err != nil {
+		return "", err
+	}
+	s.remember(disk)
+	r.log.WithFields(logrus.Fields{"disk": disk.ID, "zone": disk.Zone, "category": disk.Category,
+		"performanceLevel": disk.PerformanceLevel, "sizeGiB": disk.SizeGiB}).Info("disk restored from snapshot")
+	return disk.ID, nil
+}
 
+// restore is what one CreateVolumeFromSnapshot call carries through its steps.
+type restore struct {
+	ref   snapshotRef
+	id    string    // tags what the restore makes and seeds its ClientTokens
+	until time.Time // on the snapshotter's clock
+	log   logrus.FieldLogger
+}
+
+// restoreDisk creates the disk from usable, a snapshot in the location's region, and waits until it is
+// Available. A disk it made for a restore that fails is deleted.
+func (s *Snapshotter) restoreDisk(ctx context.Context, r restore, snap, usable *ecs.Snapshot, spec diskSpec, zone string) (*ecs.Disk, error) {
+	usable, err := s.waitSnapshotUsable(ctx, r.until, usable)
+	if err != nil {
+		return nil, fmt.Errorf("restore from snapshot %s: %w", r.ref, err)
+	}
 	opts := ecs.DiskOptions{
-		Region: s.cfg.Region, Zone: zone, SnapshotID: usable.ID, Name: "velero-restore-" + ref.ID,
+		Region: s.cfg.Region, Zone: zone, SnapshotID: usable.ID, Name: "velero-restore-" + r.ref.ID,
 		Category: spec.Category, PerformanceLevel: spec.PerformanceLevel,
 		SizeGiB:         max(spec.SizeGiB, snap.SourceDiskSizeGiB, minDiskGiB),
 		ProvisionedIOPS: spec.ProvisionedIOPS, BurstingEnabled: spec.Bursting,
-		Encrypted: snap.Encrypted, KMSKeyID: s.diskKey(snap, ref.Region),
-		Tags:        restoredDiskTags(snap, ref),
-		ClientToken: randomToken(), // one per restore of this volume; retries of the request reuse it
+		Encrypted: snap.Encrypted, KMSKeyID: s.diskKey(snap, r.ref.Region),
+		Tags:        restoredDiskTags(snap, r),
+		ClientToken: r.id + "-disk", // retries of the request reuse it
 	}
 	diskID, err := s.client.CreateDisk(ctx, opts)
 	if err != nil {
-		return "", fmt.Errorf("create disk from snapshot %s in zone %s: %w", ref, zone, err)
+		err = fmt.Errorf("create disk from snapshot %s in zone %s: %w", r.ref, zone, err)
+		if errors.Is(err, cloud.ErrUnavailable) {
+			// The answer was lost: ECS may have made the disk all the same.
+			return nil, leftBehind(err, s.discardLostDisks(r))
+		}
+		return nil, err
 	}
-	disk, err := s.waitDiskAvailable(ctx, diskID)
+	disk, err := s.waitDiskAvailable(ctx, r.until, diskID)
 	if err != nil {
-		return "", fmt.Errorf("restore from snapshot %s: %w", ref, err)
+		return nil, leftBehind(fmt.Errorf("restore from snapshot %s: %w", r.ref, err), s.discardDisk(r.log, diskID))
 	}
-	s.remember(disk)
-	log.WithFields(logrus.Fields{"disk": disk.ID, "zone": disk.Zone, "category": disk.Category,
-		"performanceLevel": disk.PerformanceLevel, "sizeGiB": disk.SizeGiB}).Info("disk restored from snapshot")
-	return disk.ID, nil
+	return disk, nil
 }
 
 // specFromSnapshot is the source disk as the snapshot remembers it. Snapshots of the existing plugin
@@ -97,49 +141,6 @@ func specFromSnapshot(snap *ecs.Snapshot) diskSpec {
 		spec.Zone = snap.Tags[legacyZoneTagKey]
 	}
 	return spec
-}
-
-// copyToRegion copies a snapshot into the location's region and waits for the copy.
-func (s *Snapshotter) copyToRegion(ctx context.Context, log logrus.FieldLogger, snap *ecs.Snapshot) (*ecs.Snapshot, error) {
-	src := snapshotRef{Region: snap.Region, ID: snap.ID}
-	accomplished := func(x *ecs.Snapshot) bool { return x.Status == ecs.SnapshotAccomplished }
-	// ECS copies only accomplished snapshots.
-	if !accomplished(snap) {
-		var err error
-		if snap, err = s.waitSnapshot(ctx, src, accomplished); err != nil {
-			return nil, fmt.Errorf("ECS snapshot cross region request failed: wait for snapshot %s: %w", src, err)
-		}
-	}
-	opts := ecs.CopySnapshotOptions{
-		SourceRegion: src.Region, SnapshotID: src.ID, DestinationRegion: s.cfg.Region,
-		Name: "velero-copy-" + src.ID, RetentionDays: snap.RetentionDays,
-		Tags:        map[string]string{restoredFromTagKey: src.String()},
-		ClientToken: randomToken(),
-	}
-	if snap.Encrypted {
-		// The source region's key does not exist here: re-encrypt with the location's key, or with
-		// the region's default key when none is set.
-		opts.Encrypted, opts.KMSKeyID = true, s.cfg.KMSKeyID
-	}
-	id, err := s.client.CopySnapshot(ctx, opts)
-	if err != nil {
-		return nil, fmt.Errorf("ECS snapshot cross region request failed: copy snapshot %s to %s: %w", src, s.cfg.Region, err)
-	}
-	copyRef := snapshotRef{Region: s.cfg.Region, ID: id}
-	log.WithField("copy", copyRef.String()).Info("copying snapshot into the restore's region")
-	copied, err := s.waitSnapshot(ctx, copyRef, accomplished)
-	if err != nil {
-		return nil, fmt.Errorf("ECS snapshot cross region request failed: wait for copy %s: %w", copyRef, err)
-	}
-	return copied, nil
-}
-
-func (s *Snapshotter) deleteCopy(log logrus.FieldLogger, copied *ecs.Snapshot) {
-	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-	defer cancel()
-	if err := s.client.DeleteSnapshot(ctx, copied.Region, copied.ID); err != nil && !errors.Is(err, cloud.ErrNotFound) {
-		log.WithError(err).WithField("copy", copied.ID).Warn("could not delete the snapshot copy; ECS deletes it when its retention ends")
-	}
 }
 
 // diskKey is the KMS key of the new disk: the snapshot's own key in its region, else the location's.
@@ -154,9 +155,9 @@ func (s *Snapshotter) diskKey(snap *ecs.Snapshot, snapRegion string) string {
 }
 
 // restoredDiskTags mark the disk as made by a restore and carry the source disk's own tags.
-func restoredDiskTags(snap *ecs.Snapshot, ref snapshotRef) map[string]string {
-	out := map[string]string{restoredFromTagKey: ref.String()}
-	for _, k := range sortedKeys(snap.Tags) {
+func restoredDiskTags(snap *ecs.Snapshot, r restore) map[string]string {
+	out := map[string]string{restoredFromTagKey: r.ref.String(), restoreIDTagKey: r.id}
+	for _, k := range slices.Sorted(maps.Keys(snap.Tags)) {
 		if len(out) >= maxTags {
 			break
 		}
@@ -169,7 +170,7 @@ func restoredDiskTags(snap *ecs.Snapshot, ref snapshotRef) map[string]string {
 
 // bookkeepingTag: tags about the backup, not the user's own tags of the disk.
 func bookkeepingTag(k string) bool {
-	return k == specTagKey || k == sourceDiskTagKey || k == restoredFromTagKey || k == legacyZoneTagKey ||
+	return k == specTagKey || k == sourceDiskTagKey || k == restoredFromTagKey || k == restoreIDTagKey || k == legacyZoneTagKey ||
 		strings.HasPrefix(k, "velero.io/") || reservedTagKey(k)
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 )
 
 // snapshotRef is where a snapshot lives. Velero stores the ID the plugin returns and hands it back
@@ -16,10 +18,7 @@ type snapshotRef struct {
 
 func (r snapshotRef) String() string { return r.Region + "/" + r.ID }
 
-var (
-	regionPattern     = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
-	snapshotIDPattern = regexp.MustCompile(`^s-[A-Za-z0-9]+$`)
-)
+var snapshotIDPattern = regexp.MustCompile(`^s-[A-Za-z0-9]+$`)
 
 // parseSnapshotRef reads an ID this plugin or the existing plugin wrote; bare IDs get defaultRegion.
 func parseSnapshotRef(id, defaultRegion string) (snapshotRef, error) {
@@ -27,7 +26,7 @@ func parseSnapshotRef(id, defaultRegion string) (snapshotRef, error) {
 	if !qualified {
 		region, snap = defaultRegion, id
 	}
-	if !snapshotIDPattern.MatchString(snap) || !regionPattern.MatchString(region) {
+	if !snapshotIDPattern.MatchString(snap) || !alibaba.ValidRegion(region) {
 		return snapshotRef{}, fmt.Errorf("snapshot ID %q: want REGION/s-ID, like cn-hangzhou/s-bp1example, or a bare s-ID", id)
 	}
 	return snapshotRef{Region: region, ID: snap}, nil

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -31,6 +32,11 @@ type Dependencies struct {
 	// Backups reads a backup's expiry, so snapshots can expire with the backup.
 	Backups BackupReader
 	Clock   clock.WithTicker
+	// MetadataEndpoint is the ECS instance metadata service, asked for the region of a location that
+	// names none; "" is metadata.DefaultEndpoint.
+	MetadataEndpoint string
+	// Getenv reads the environment; nil is os.Getenv.
+	Getenv func(string) string
 }
 
 // DefaultDependencies are the real credentials layer, ECS client and clock.
@@ -65,14 +71,27 @@ func New(log logrus.FieldLogger, deps Dependencies) *Snapshotter {
 	if deps.Clock == nil {
 		deps.Clock = clock.RealClock{}
 	}
+	if deps.Getenv == nil {
+		deps.Getenv = os.Getenv
+	}
 	return &Snapshotter{log: log, deps: deps, disks: map[string]*ecs.Disk{}}
 }
 
-// Init validates the location's config and builds the client; it makes no network call.
+// Init validates the location's config and builds the client. It makes no network call, but for asking
+// the ECS metadata service for the region when the config names none, as the existing plugin did.
 func (s *Snapshotter) Init(config map[string]string) error {
 	cfg, err := ParseConfig(config)
 	if err != nil {
 		return err
+	}
+	if cfg.Region == "" {
+		if cfg.Region, err = s.nodeRegion(cfg); err != nil {
+			return err
+		}
+		cfg.RegionFrom = regionFromMetadata
+		if err := cfg.checkZone(); err != nil {
+			return err
+		}
 	}
 	creds, err := s.deps.NewCredentials(credentials.Options{File: cfg.CredentialsFile, NotOnECS: cfg.NotOnECS})
 	if err != nil {
@@ -83,6 +102,7 @@ func (s *Snapshotter) Init(config map[string]string) error {
 		return err
 	}
 	s.cfg, s.client = cfg, client
+	s.logCompatibility(cfg)
 	s.log.WithFields(logrus.Fields{"region": cfg.Region, "zone": cfg.Zone, "endpoint": cfg.Endpoint}).
 		Debug("alibabacloud volume snapshotter initialised")
 	return nil

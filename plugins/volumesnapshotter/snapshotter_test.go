@@ -49,6 +49,7 @@ func newSnapshotter(t *testing.T, config map[string]string, backups BackupReader
 	t.Helper()
 	fake := newFakeECS()
 	clk := clocktesting.NewFakeClock(epoch)
+	fake.clock = clk
 	done := make(chan struct{})
 	t.Cleanup(func() { close(done) })
 	go func() {

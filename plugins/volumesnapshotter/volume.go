@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -13,42 +12,17 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/locationconfig"
 )
 
-// Drivers of PVs that are ECS disks.
-const (
-	csiDiskDriver  = "diskplugin.csi.alibabacloud.com"
-	flexDiskDriver = "alicloud/disk"
-)
-
-// diskZoneKey is the topology key ACK's disk CSI driver puts on nodes and on the PVs it provisions.
-// Velero does not know it, so for most ACK PVs the volumeAZ Velero passes is empty.
-const diskZoneKey = "topology.diskplugin.csi.alibabacloud.com/zone"
-
-// Label and node-affinity keys that say which zone or region a PV's disk is in, most specific first.
-var (
-	pvZoneKeys   = []string{diskZoneKey, corev1.LabelTopologyZone, corev1.LabelFailureDomainBetaZone}
-	pvRegionKeys = []string{"topology.diskplugin.csi.alibabacloud.com/region", corev1.LabelTopologyRegion, corev1.LabelFailureDomainBetaRegion}
-)
-
-// Flex options that hold the disk ID; older PVs spell it volumeId.
-const (
-	flexVolumeIDOption       = "VolumeId"
-	flexLegacyVolumeIDOption = "volumeId"
-)
-
-// diskIDPattern refuses what cannot be a disk ID (blank, spaces, slashes) without guessing at the
-// ID formats ECS may use.
-var diskIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
-
 // VolumeKind is how a PV reaches its disk.
-type VolumeKind string
+type VolumeKind = alibaba.DiskVia
 
 // Volume kinds.
 const (
-	CSIVolume  VolumeKind = "csi"        // spec.csi, driver diskplugin.csi.alibabacloud.com
-	FlexVolume VolumeKind = "flexVolume" // spec.flexVolume, driver alicloud/disk
+	CSIVolume  = alibaba.ViaCSI  // spec.csi, driver diskplugin.csi.alibabacloud.com
+	FlexVolume = alibaba.ViaFlex // spec.flexVolume, driver alicloud/disk
 )
 
 // Volume is the ECS disk behind a PV.
@@ -78,72 +52,38 @@ func DiskOf(pv runtime.Unstructured) (vol Volume, ok bool, err error) {
 	return Volume{DiskID: id, Kind: kind, Zone: zoneOf(obj)}, true, nil
 }
 
+// diskIDOf asks pkg/alibaba, which the restore rules ask too, whether the PV is a disk and which.
 func diskIDOf(obj map[string]any) (string, VolumeKind, bool, error) {
-	csiDriver, err := nestedString(obj, "spec", "csi", "driver")
-	if err != nil {
+	raw, found, err := unstructured.NestedFieldNoCopy(obj, "spec")
+	if err != nil || !found || raw == nil {
 		return "", "", false, err
 	}
-	if csiDriver == csiDiskDriver {
-		id, err := csiDiskID(obj)
-		return id, CSIVolume, err == nil, err
+	spec, ok := raw.(map[string]any)
+	if !ok {
+		return "", "", false, fmt.Errorf("spec is %T, not a map", raw)
 	}
-	flexDriver, err := nestedString(obj, "spec", "flexVolume", "driver")
-	if err != nil {
-		return "", "", false, err
+	// alibaba.Disk passes over a volume source that is not a map; a PV with one was not written by
+	// Kubernetes, and it may be a disk.
+	for _, source := range []string{"csi", "flexVolume"} {
+		if v := spec[source]; v != nil {
+			if _, isMap := v.(map[string]any); !isMap {
+				return "", "", false, fmt.Errorf("spec.%s is %T, not a map", source, v)
+			}
+		}
 	}
-	if flexDriver == flexDiskDriver {
-		id, err := flexDiskID(obj)
-		return id, FlexVolume, err == nil, err
-	}
-	return "", "", false, nil
-}
-
-func csiDiskID(obj map[string]any) (string, error) {
-	handle, err := nestedString(obj, "spec", "csi", "volumeHandle")
-	if err != nil {
-		return "", err
-	}
-	if !diskIDPattern.MatchString(handle) {
-		return "", fmt.Errorf("%s volume handle %s is not a disk ID", csiDiskDriver, locationconfig.Quote(handle))
-	}
-	return handle, nil
-}
-
-func flexDiskID(obj map[string]any) (string, error) {
-	upper, err := nestedString(obj, "spec", "flexVolume", "options", flexVolumeIDOption)
-	if err != nil {
-		return "", err
-	}
-	lower, err := nestedString(obj, "spec", "flexVolume", "options", flexLegacyVolumeIDOption)
-	if err != nil {
-		return "", err
-	}
-	id := upper
-	switch {
-	case upper == "":
-		id = lower
-	case lower != "" && lower != upper:
-		// Which one the driver mounts is not ours to guess, and snapshotting the wrong disk is worse
-		// than failing.
-		return "", fmt.Errorf("%s options name two disks: %s=%s, %s=%s", flexDiskDriver,
-			flexVolumeIDOption, locationconfig.Quote(upper), flexLegacyVolumeIDOption, locationconfig.Quote(lower))
-	}
-	if !diskIDPattern.MatchString(id) {
-		return "", fmt.Errorf("%s option %s is not a disk ID: %s", flexDiskDriver, flexVolumeIDOption, locationconfig.Quote(id))
-	}
-	return id, nil
+	return alibaba.Disk(spec)
 }
 
 // zoneOf reads the PV's zone the way Velero does (labels, then node affinity), with ACK's key first.
 // Only "In" with a single zone counts: anything else does not name the disk's zone.
 func zoneOf(obj map[string]any) string {
-	for _, key := range pvZoneKeys {
+	for _, key := range alibaba.VolumeZoneKeys {
 		if zone, _ := nestedString(obj, "metadata", "labels", key); zone != "" {
 			return zone
 		}
 	}
 	terms, _ := nestedSlice(obj, "spec", "nodeAffinity", "required", "nodeSelectorTerms")
-	for _, key := range pvZoneKeys {
+	for _, key := range alibaba.VolumeZoneKeys {
 		for _, term := range terms {
 			for _, expr := range termExpressions(term) {
 				if expr["key"] != key || expr["operator"] != string(corev1.NodeSelectorOpIn) {
@@ -177,10 +117,10 @@ func SetDisk(pv runtime.Unstructured, diskID, zone, region string) (*unstructure
 	if !ok {
 		return nil, fmt.Errorf("PersistentVolume %q is not an Alibaba Cloud disk volume", name)
 	}
-	if !diskIDPattern.MatchString(diskID) {
+	if !alibaba.ValidDiskID(diskID) {
 		return nil, fmt.Errorf("PersistentVolume %q: new disk ID %s is not a disk ID", name, locationconfig.Quote(diskID))
 	}
-	if !locationRegionPattern.MatchString(region) || !zoneInRegion(zone, region) {
+	if !alibaba.ValidRegion(region) || !zoneInRegion(zone, region) {
 		return nil, fmt.Errorf("PersistentVolume %q: new disk's zone %s is not a zone of region %s",
 			name, locationconfig.Quote(zone), locationconfig.Quote(region))
 	}
@@ -224,9 +164,9 @@ func pointAtDisk(obj map[string]any, kind VolumeKind, diskID string) error {
 	if err != nil {
 		return err
 	}
-	options[flexVolumeIDOption] = diskID
-	if _, legacy := options[flexLegacyVolumeIDOption]; legacy {
-		options[flexLegacyVolumeIDOption] = diskID
+	options[alibaba.FlexDiskIDOption] = diskID
+	if _, legacy := options[alibaba.FlexLegacyDiskIDOption]; legacy {
+		options[alibaba.FlexLegacyDiskIDOption] = diskID
 	}
 	return nil
 }
@@ -243,9 +183,9 @@ func moveLabels(obj map[string]any, zone, region string) error {
 	}
 	for key := range labels {
 		switch {
-		case slices.Contains(pvZoneKeys, key):
+		case slices.Contains(alibaba.VolumeZoneKeys, key):
 			labels[key] = zone
-		case slices.Contains(pvRegionKeys, key):
+		case slices.Contains(alibaba.VolumeRegionKeys, key):
 			labels[key] = region
 		}
 	}
@@ -269,7 +209,7 @@ func moveNodeAffinity(obj map[string]any, zone, region string, addZone bool) err
 		if err != nil {
 			return err
 		}
-		required["nodeSelectorTerms"] = []any{map[string]any{"matchExpressions": []any{inExpression(diskZoneKey, zone)}}}
+		required["nodeSelectorTerms"] = []any{map[string]any{"matchExpressions": []any{inExpression(alibaba.DiskZoneKey, zone)}}}
 		return nil
 	}
 	for i, raw := range terms {
@@ -289,14 +229,14 @@ func moveNodeAffinity(obj map[string]any, zone, region string, addZone bool) err
 			}
 			key, _ := expr["key"].(string)
 			switch {
-			case slices.Contains(pvZoneKeys, key):
+			case slices.Contains(alibaba.VolumeZoneKeys, key):
 				exprs[j], hasZone = inExpression(key, zone), true
-			case slices.Contains(pvRegionKeys, key):
+			case slices.Contains(alibaba.VolumeRegionKeys, key):
 				exprs[j] = inExpression(key, region)
 			}
 		}
 		if addZone && !hasZone {
-			exprs = append(exprs, inExpression(diskZoneKey, zone))
+			exprs = append(exprs, inExpression(alibaba.DiskZoneKey, zone))
 		}
 		if exprs != nil {
 			term["matchExpressions"] = exprs

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 )
 
 // pvFromYAML decodes a PV the way Velero hands one over: JSON-typed unstructured content.
@@ -127,9 +129,11 @@ spec:
 		{name: "CSI disk without a volume handle", pv: `spec: {csi: {driver: diskplugin.csi.alibabacloud.com}}`, wantErr: []string{"volume handle"}},
 		{name: "CSI disk with a blank volume handle", pv: `spec: {csi: {driver: diskplugin.csi.alibabacloud.com, volumeHandle: " "}}`, wantErr: []string{"is not a disk ID"}},
 		{name: "CSI disk with a path for a handle", pv: `spec: {csi: {driver: diskplugin.csi.alibabacloud.com, volumeHandle: /dev/vdb}}`, wantErr: []string{"is not a disk ID"}},
-		{name: "CSI volume handle not a string", pv: `spec: {csi: {driver: diskplugin.csi.alibabacloud.com, volumeHandle: 42}}`, wantErr: []string{"spec.csi.volumeHandle", "not a string"}},
-		{name: "Flex disk without options", pv: `spec: {flexVolume: {driver: alicloud/disk}}`, wantErr: []string{"VolumeId", "not a disk ID"}},
-		{name: "Flex disk with empty VolumeId", pv: `spec: {flexVolume: {driver: alicloud/disk, options: {VolumeId: ""}}}`, wantErr: []string{"not a disk ID"}},
+		{name: "CSI volume handle not a string", pv: `spec: {csi: {driver: diskplugin.csi.alibabacloud.com, volumeHandle: 42}}`, wantErr: []string{"volumeHandle", "not a string"}},
+		{name: "Flex disk without options", pv: `spec: {flexVolume: {driver: alicloud/disk}}`, wantErr: []string{"VolumeId", "names no disk"}},
+		{name: "Flex disk with empty VolumeId", pv: `spec: {flexVolume: {driver: alicloud/disk, options: {VolumeId: ""}}}`, wantErr: []string{"names no disk"}},
+		{name: "Flex disk with a path for VolumeId", pv: `spec: {flexVolume: {driver: alicloud/disk, options: {VolumeId: /dev/vdb}}}`, wantErr: []string{"not a disk ID"}},
+		{name: "flexVolume is not a map", pv: `spec: {flexVolume: alicloud/disk}`, wantErr: []string{"spec.flexVolume", "not a map"}},
 		{name: "Flex disk naming two disks", pv: `spec: {flexVolume: {driver: alicloud/disk, options: {VolumeId: d-1, volumeId: d-2}}}`, wantErr: []string{"two disks", `"d-1"`, `"d-2"`}},
 		{name: "csi is not a map", pv: `spec: {csi: disk}`, wantErr: []string{"spec.csi"}},
 	}
@@ -247,7 +251,7 @@ func TestSetDiskCopiesGoTypedContent(t *testing.T) {
 	pv := &unstructured.Unstructured{Object: map[string]any{
 		"metadata": map[string]any{"name": "typed", "generation": 3},
 		"spec": map[string]any{
-			"csi":          map[string]any{"driver": csiDiskDriver, "volumeHandle": "d-old"},
+			"csi":          map[string]any{"driver": alibaba.DiskCSIDriver, "volumeHandle": "d-old"},
 			"mountOptions": []string{"noatime"},
 		},
 	}}

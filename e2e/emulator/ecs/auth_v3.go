@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -97,13 +98,8 @@ func canonicalURI(r *http.Request) string {
 // canonicalQuery sorts by key (bytewise) and writes "k=escaped(v)", or "k=" for an empty value. The SDK
 // signs a map, so a key carries one value.
 func canonicalQuery(q url.Values) string {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
+	parts := make([]string, 0, len(q))
+	for _, k := range slices.Sorted(maps.Keys(q)) {
 		parts = append(parts, k+"="+url.QueryEscape(q.Get(k)))
 	}
 	return rpcEscapeReplacer.Replace(strings.Join(parts, "&"))

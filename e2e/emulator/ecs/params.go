@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -188,15 +190,11 @@ var commonParams = map[string]bool{
 
 // fingerprint identifies what a request asks for, so a ClientToken reused for another request is caught.
 func (p params) fingerprint() string {
-	keys := make([]string, 0, len(p.v))
-	for k := range p.v {
-		if !commonParams[k] {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
 	h := sha256.New()
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(p.v)) {
+		if commonParams[k] {
+			continue
+		}
 		_, _ = io.WriteString(h, url.QueryEscape(k)+"="+url.QueryEscape(strings.Join(p.v[k], ","))+"&")
 	}
 	return hex.EncodeToString(h.Sum(nil))

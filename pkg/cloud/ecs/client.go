@@ -2,7 +2,8 @@ package ecs
 
 import (
 	"context"
-	"encoding/json"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -33,7 +34,9 @@ type Config struct {
 	Credentials credentials.Source
 	// CallTimeout bounds each request; zero means DefaultCallTimeout.
 	CallTimeout time.Duration
-	// Clock paces throttling backoff; nil means the real clock.
+	// Clock paces throttling backoff. nil shares the process-wide backoff on the real clock, as every
+	// client of the plugin process must (ECS limits the account, not the client); non-nil gives this
+	// client a backoff of its own on that clock, which isolates tests from one another.
 	Clock clock.WithTicker
 }
 
@@ -135,9 +138,10 @@ func (c *client) sdk(region string) (*ecssdk.Client, error) {
 
 // call runs one request: after any throttling backoff in force, bounded by the context's deadline
 // (the v4 SDK takes no context), retried while ECS throttles, and retried a few times when the answer
-// was lost (5xx, network). That is safe because every call here is idempotent: reads, deletes whose
-// repeat finds nothing, and creations that carry a ClientToken, with which ECS returns the resource
-// of the first attempt instead of making a second one.
+// was lost (5xx, network, or a success without the ID it must carry). That is safe because every call
+// here is idempotent: reads, deletes whose repeat finds nothing, and creations that carry a ClientToken
+// (clientToken makes one when the caller has none), with which ECS returns the resource of the first
+// attempt instead of making a second one.
 func (c *client) call(ctx context.Context, op, region, resource string, fn func(*ecssdk.Client, *util.RuntimeOptions) error) error {
 	sdk, err := c.sdk(region)
 	if err != nil {
@@ -177,159 +181,31 @@ func (c *client) attempt(ctx context.Context, op, resource string, sdk *ecssdk.C
 	})
 }
 
-func (c *client) DescribeDisk(ctx context.Context, region, diskID string) (*Disk, error) {
-	ids, _ := json.Marshal([]string{diskID})
-	var out *ecssdk.DescribeDisksResponse
-	err := c.call(ctx, "DescribeDisks", region, diskID, func(sdk *ecssdk.Client, rt *util.RuntimeOptions) (err error) {
-		out, err = sdk.DescribeDisksWithOptions(&ecssdk.DescribeDisksRequest{
-			RegionId: tea.String(region), DiskIds: tea.String(string(ids))}, rt)
-		return err
-	})
-	if err != nil {
-		return nil, err
+// clientToken is the caller's ClientToken, or a new random one. A request is built once per call, so
+// every retry of the call sends the same token: whatever the caller forgot, a lost answer never makes
+// a second disk or snapshot.
+func clientToken(caller string) *string {
+	if caller != "" {
+		return tea.String(caller)
 	}
-	if out.Body == nil || out.Body.Disks == nil || len(out.Body.Disks.Disk) == 0 {
-		var reqID string
-		if out.Body != nil {
-			reqID = tea.StringValue(out.Body.RequestId)
-		}
-		return nil, notFound("DescribeDisks", diskID, reqID, "disk "+diskID+" does not exist in region "+region)
-	}
-	return diskFrom(region, out.Body.Disks.Disk[0]), nil
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return tea.String("csdr-" + hex.EncodeToString(b))
 }
 
-func (c *client) CreateDisk(ctx context.Context, o DiskOptions) (string, error) {
-	req := &ecssdk.CreateDiskRequest{
-		RegionId: tea.String(o.Region), ZoneId: tea.String(o.Zone), DiskCategory: optString(o.Category),
-		SnapshotId: optString(o.SnapshotID), DiskName: optString(o.Name), PerformanceLevel: optString(o.PerformanceLevel),
-		ClientToken: optString(o.ClientToken), KMSKeyId: optString(o.KMSKeyID),
-	}
-	if o.SizeGiB > 0 {
-		req.Size = tea.Int32(int32(o.SizeGiB))
-	}
-	if o.ProvisionedIOPS > 0 {
-		req.ProvisionedIops = tea.Int64(o.ProvisionedIOPS)
-	}
-	if o.BurstingEnabled {
-		req.BurstingEnabled = tea.Bool(true)
-	}
-	if o.Encrypted {
-		req.Encrypted = tea.Bool(true)
-	}
-	for _, k := range sortedKeys(o.Tags) {
-		req.Tag = append(req.Tag, &ecssdk.CreateDiskRequestTag{Key: tea.String(k), Value: tea.String(o.Tags[k])})
-	}
-	var out *ecssdk.CreateDiskResponse
-	err := c.call(ctx, "CreateDisk", o.Region, o.Zone, func(sdk *ecssdk.Client, rt *util.RuntimeOptions) (err error) {
-		out, err = sdk.CreateDiskWithOptions(req, rt)
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	return tea.StringValue(out.Body.DiskId), nil
+// incomplete is a success answer without what it must carry: nothing was learned, so it counts as a
+// lost answer, which call retries.
+func incomplete(op, resource, requestID, missing string) error {
+	return &cloud.Error{Service: "ecs", Operation: op, Resource: resource, Kind: cloud.ErrUnavailable,
+		Message: "the answer carries no " + missing, RequestID: requestID}
 }
 
-func (c *client) CreateSnapshot(ctx context.Context, o SnapshotOptions) (string, error) {
-	req := &ecssdk.CreateSnapshotRequest{
-		DiskId: tea.String(o.DiskID), SnapshotName: optString(o.Name), Description: optString(o.Description),
-		ClientToken: optString(o.ClientToken),
-	}
-	if o.InstantAccess {
-		req.InstantAccess = tea.Bool(true)
-	}
-	if o.RetentionDays > 0 {
-		req.RetentionDays = tea.Int32(int32(o.RetentionDays))
-	}
-	for _, k := range sortedKeys(o.Tags) {
-		req.Tag = append(req.Tag, &ecssdk.CreateSnapshotRequestTag{Key: tea.String(k), Value: tea.String(o.Tags[k])})
-	}
-	var out *ecssdk.CreateSnapshotResponse
-	err := c.call(ctx, "CreateSnapshot", o.Region, o.DiskID, func(sdk *ecssdk.Client, rt *util.RuntimeOptions) (err error) {
-		out, err = sdk.CreateSnapshotWithOptions(req, rt)
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	return tea.StringValue(out.Body.SnapshotId), nil
-}
+// maxFound bounds what a Find lists: it looks for the few resources one operation made.
+const maxFound = 100
 
-func (c *client) DescribeSnapshot(ctx context.Context, region, snapshotID string) (*Snapshot, error) {
-	ids, _ := json.Marshal([]string{snapshotID})
-	var out *ecssdk.DescribeSnapshotsResponse
-	err := c.call(ctx, "DescribeSnapshots", region, snapshotID, func(sdk *ecssdk.Client, rt *util.RuntimeOptions) (err error) {
-		out, err = sdk.DescribeSnapshotsWithOptions(&ecssdk.DescribeSnapshotsRequest{
-			RegionId: tea.String(region), SnapshotIds: tea.String(string(ids))}, rt)
-		return err
-	})
-	if err != nil {
-		return nil, err
+func requireTags(op string, tags map[string]string) error {
+	if len(tags) == 0 {
+		return fmt.Errorf("ecs %s: no tags to find by", op)
 	}
-	// ECS answers an unknown snapshot ID with an empty list, not an error.
-	if out.Body == nil || out.Body.Snapshots == nil || len(out.Body.Snapshots.Snapshot) == 0 {
-		var reqID string
-		if out.Body != nil {
-			reqID = tea.StringValue(out.Body.RequestId)
-		}
-		return nil, notFound("DescribeSnapshots", snapshotID, reqID, "snapshot "+snapshotID+" does not exist in region "+region)
-	}
-	return snapshotFrom(region, out.Body.Snapshots.Snapshot[0]), nil
-}
-
-func (c *client) CopySnapshot(ctx context.Context, o CopySnapshotOptions) (string, error) {
-	req := &ecssdk.CopySnapshotRequest{
-		RegionId: tea.String(o.SourceRegion), SnapshotId: tea.String(o.SnapshotID),
-		DestinationRegionId: tea.String(o.DestinationRegion), DestinationSnapshotName: optString(o.Name),
-		ClientToken: optString(o.ClientToken), KMSKeyId: optString(o.KMSKeyID),
-	}
-	if o.RetentionDays > 0 {
-		req.RetentionDays = tea.Int32(int32(o.RetentionDays))
-	}
-	if o.Encrypted {
-		req.Encrypted = tea.Bool(true)
-	}
-	for _, k := range sortedKeys(o.Tags) {
-		req.Tag = append(req.Tag, &ecssdk.CopySnapshotRequestTag{Key: tea.String(k), Value: tea.String(o.Tags[k])})
-	}
-	var out *ecssdk.CopySnapshotResponse
-	err := c.call(ctx, "CopySnapshot", o.SourceRegion, o.SnapshotID, func(sdk *ecssdk.Client, rt *util.RuntimeOptions) (err error) {
-		out, err = sdk.CopySnapshotWithOptions(req, rt)
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	return tea.StringValue(out.Body.SnapshotId), nil
-}
-
-func (c *client) DeleteSnapshot(ctx context.Context, region, snapshotID string) error {
-	return c.call(ctx, "DeleteSnapshot", region, snapshotID, func(sdk *ecssdk.Client, rt *util.RuntimeOptions) error {
-		// Force: a backup's snapshot goes with the backup, also when disks were restored from it.
-		_, err := sdk.DeleteSnapshotWithOptions(&ecssdk.DeleteSnapshotRequest{
-			SnapshotId: tea.String(snapshotID), Force: tea.Bool(true)}, rt)
-		return err
-	})
-}
-
-func (c *client) DescribeZones(ctx context.Context, region string) ([]Zone, error) {
-	var out *ecssdk.DescribeZonesResponse
-	err := c.call(ctx, "DescribeZones", region, region, func(sdk *ecssdk.Client, rt *util.RuntimeOptions) (err error) {
-		out, err = sdk.DescribeZonesWithOptions(&ecssdk.DescribeZonesRequest{RegionId: tea.String(region)}, rt)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	var zones []Zone
-	if out.Body != nil && out.Body.Zones != nil {
-		for _, z := range out.Body.Zones.Zone {
-			zone := Zone{ID: tea.StringValue(z.ZoneId)}
-			if z.AvailableDiskCategories != nil {
-				zone.DiskCategories = tea.StringSliceValue(z.AvailableDiskCategories.DiskCategories)
-			}
-			zones = append(zones, zone)
-		}
-	}
-	return zones, nil
+	return nil
 }

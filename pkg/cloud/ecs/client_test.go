@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/utils/clock"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 	emuecs "github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
@@ -38,11 +40,39 @@ func newEnv(t *testing.T) (*emulatortest.Server, ecs.Client) {
 	return srv, newClient(t, srv, testSK)
 }
 
+// newClient returns a client with a throttling backoff of its own (Clock set), so no test's throttling
+// slows or breaks another's.
 func newClient(t *testing.T, srv *emulatortest.Server, secret string) ecs.Client {
 	t.Helper()
-	c, err := ecs.New(ecs.Config{Endpoint: srv.URL, Credentials: staticCreds{AccessKeyID: testAK, AccessKeySecret: secret}})
+	return newClientOn(t, srv.URL, secret, clock.RealClock{})
+}
+
+func newClientOn(t *testing.T, endpoint, secret string, clk clock.WithTicker) ecs.Client {
+	t.Helper()
+	c, err := ecs.New(ecs.Config{Endpoint: endpoint, Credentials: staticCreds{AccessKeyID: testAK, AccessKeySecret: secret}, Clock: clk})
 	require.NoError(t, err)
 	return c
+}
+
+// steppingClock is a fake clock that moves on a second whenever someone waits on it, so that backoffs
+// take no real time; it reports how far it moved.
+func steppingClock(t *testing.T) *clocktesting.FakeClock {
+	clk := clocktesting.NewFakeClock(time.Unix(0, 0))
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+				if clk.HasWaiters() {
+					clk.Step(time.Second)
+				}
+			}
+		}
+	}()
+	return clk
 }
 
 func ctx(t *testing.T) context.Context {
@@ -66,11 +96,12 @@ func essd(region, zone string) emuecs.DiskSpec {
 func waitSnapshot(t *testing.T, c ecs.Client, region, id string) *ecs.Snapshot {
 	t.Helper()
 	var snap *ecs.Snapshot
-	require.Eventually(t, func() bool {
+	require.EventuallyWithT(t, func(c2 *assert.CollectT) {
 		var err error
 		snap, err = c.DescribeSnapshot(ctx(t), region, id)
-		require.NoError(t, err)
-		return snap.Status == ecs.SnapshotAccomplished
+		if assert.NoError(c2, err) {
+			assert.Equal(c2, ecs.SnapshotAccomplished, snap.Status)
+		}
 	}, 10*time.Second, 50*time.Millisecond)
 	return snap
 }
@@ -135,13 +166,16 @@ func TestLostAnswerIsRetriedWithoutDuplicates(t *testing.T) {
 }
 
 func TestThrottlingIsRetried(t *testing.T) {
-	srv, c := newEnv(t)
+	srv, _ := newEnv(t)
+	clk := steppingClock(t)
+	c := newClientOn(t, srv.URL, testSK, clk)
 	diskID := addDisk(t, srv, essd("cn-hangzhou", "cn-hangzhou-h"))
 	srv.Faults().Add(faults.Fault{Service: "ecs", Operation: "DescribeDisks", Code: "Throttling.User", Count: 2})
-	start := time.Now()
+	start := clk.Now()
 	_, err := c.DescribeDisk(ctx(t), "cn-hangzhou", diskID)
 	require.NoError(t, err)
-	assert.GreaterOrEqual(t, time.Since(start), 500*time.Millisecond, "backed off between attempts")
+	assert.GreaterOrEqual(t, clk.Since(start), 750*time.Millisecond, "backed off at least 250 ms, then 500 ms")
+	assert.Equal(t, 3, srv.ECS().Stats().Operations["DescribeDisks"])
 
 	srv.Faults().Add(faults.Fault{Service: "ecs", Operation: "DescribeDisks", Code: "InvalidParameter", Count: 1})
 	_, err = c.DescribeDisk(ctx(t), "cn-hangzhou", diskID)
@@ -173,10 +207,13 @@ func TestCopySnapshotAndCreateDiskInAnotherRegion(t *testing.T) {
 		Category: "cloud_essd", PerformanceLevel: "PL2", SizeGiB: 500, Encrypted: true, KMSKeyID: "key-bj",
 		Tags: map[string]string{"csdr.io/restored-from": "cn-hangzhou/" + id}, ClientToken: "t3"})
 	require.NoError(t, err)
-	require.Eventually(t, func() bool {
+	require.EventuallyWithT(t, func(c2 *assert.CollectT) {
 		d, err := c.DescribeDisk(ctx(t), "cn-beijing", newDisk)
-		require.NoError(t, err)
-		return d.Status == ecs.DiskAvailable && d.Zone == zones[0].ID && d.PerformanceLevel == "PL2"
+		if assert.NoError(c2, err) {
+			assert.Equal(c2, ecs.DiskAvailable, d.Status)
+			assert.Equal(c2, zones[0].ID, d.Zone)
+			assert.Equal(c2, "PL2", d.PerformanceLevel)
+		}
 	}, 10*time.Second, 50*time.Millisecond)
 
 	_, err = c.CreateDisk(ctx(t), ecs.DiskOptions{Region: "cn-beijing", Zone: "cn-hangzhou-h", SnapshotID: copyID,

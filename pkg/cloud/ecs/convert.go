@@ -1,7 +1,6 @@
 package ecs
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -66,14 +65,4 @@ func optString(s string) *string {
 		return nil
 	}
 	return tea.String(s)
-}
-
-// sortedKeys gives requests a stable tag order, so a retried request is byte-identical.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -9,22 +9,31 @@ import (
 )
 
 // Client is what the VolumeSnapshotter needs from ECS. Every method names its region: a restore may
-// read a snapshot in one region and create a disk in another.
+// read a snapshot in one region and create a disk in another. Creations are idempotent whatever the
+// caller passes: without a ClientToken, the client makes one for the call and its retries.
 type Client interface {
 	// DescribeDisk returns one disk; cloud.ErrNotFound if it does not exist.
 	DescribeDisk(ctx context.Context, region, diskID string) (*Disk, error)
+	// FindDisks lists the disks of a region that carry every one of tags (at most 100): how a caller
+	// finds what a creation whose answer was lost made.
+	FindDisks(ctx context.Context, region string, tags map[string]string) ([]*Disk, error)
 	// CreateDisk creates a disk (from a snapshot when opts.SnapshotID is set) and returns its ID
 	// without waiting for it to become Available.
 	CreateDisk(ctx context.Context, opts DiskOptions) (string, error)
+	// DeleteDisk deletes an Available disk; one that does not exist is success. ECS refuses a disk in
+	// any other status (cloud.ErrInvalid): a Creating disk can be deleted once it is Available.
+	DeleteDisk(ctx context.Context, region, diskID string) error
 	// CreateSnapshot starts a snapshot of a disk and returns its ID without waiting for it.
 	CreateSnapshot(ctx context.Context, opts SnapshotOptions) (string, error)
 	// DescribeSnapshot returns one snapshot; cloud.ErrNotFound if it does not exist.
 	DescribeSnapshot(ctx context.Context, region, snapshotID string) (*Snapshot, error)
+	// FindSnapshots lists the snapshots of a region that carry every one of tags (at most 100).
+	FindSnapshots(ctx context.Context, region string, tags map[string]string) ([]*Snapshot, error)
 	// CopySnapshot starts a copy of an accomplished snapshot into another region and returns the
 	// copy's ID there.
 	CopySnapshot(ctx context.Context, opts CopySnapshotOptions) (string, error)
-	// DeleteSnapshot deletes a snapshot, also one that disks were created from; cloud.ErrNotFound if
-	// it is already gone.
+	// DeleteSnapshot deletes a snapshot, also one that disks were created from or one still in
+	// progress (ECS cancels it); cloud.ErrNotFound if it is already gone.
 	DeleteSnapshot(ctx context.Context, region, snapshotID string) error
 	// DescribeZones lists the zones of a region with the disk categories each can create.
 	DescribeZones(ctx context.Context, region string) ([]Zone, error)
@@ -91,7 +100,8 @@ type SnapshotOptions struct {
 	// RetentionDays makes ECS delete the snapshot after that many days; 0 keeps it until deleted.
 	RetentionDays int
 	Tags          map[string]string
-	// ClientToken makes a retried call return the first call's snapshot instead of making a second one.
+	// ClientToken makes a repeated call return the first call's snapshot instead of making a second
+	// one; "" gets a token that only the retries of this call share.
 	ClientToken string
 }
 

@@ -26,13 +26,15 @@ var processThrottle = newThrottle(clock.RealClock{})
 
 type throttle struct {
 	clock clock.WithTicker
+	// jitter draws from [0, n); rand.Int64N but in tests.
+	jitter func(n int64) int64
 
 	mu       sync.Mutex
 	until    time.Time // no call starts before this
 	failures int       // consecutive throttled calls
 }
 
-func newThrottle(c clock.WithTicker) *throttle { return &throttle{clock: c} }
+func newThrottle(c clock.WithTicker) *throttle { return &throttle{clock: c, jitter: rand.Int64N} }
 
 // do runs fn after any backoff in force and retries it while it is throttled. Other errors return at
 // once: retrying a refused or failed call blindly could repeat a side effect.
@@ -80,7 +82,7 @@ func (t *throttle) throttled() {
 	t.failures++
 	d := min(throttleBase<<min(t.failures-1, 16), throttleMax)
 	// Jitter spreads the callers that were held together, so they do not return as one burst.
-	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	d = d/2 + time.Duration(t.jitter(int64(d/2)+1))
 	if until := t.clock.Now().Add(d); until.After(t.until) {
 		t.until = until
 	}

@@ -1,0 +1,55 @@
+package volumesnapshotter
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata"
+)
+
+// envECSMetadataDisabled turns the ECS metadata service off for the whole plugin, as the credentials
+// layer honours it too.
+const envECSMetadataDisabled = "ALIBABA_CLOUD_ECS_METADATA_DISABLED"
+
+// regionFromMetadata is Config.RegionFrom for a region the ECS metadata service gave.
+const regionFromMetadata = "the ECS metadata service (this node's region)"
+
+// metadataTimeout bounds the region lookup; off ECS the service does not answer at all.
+const metadataTimeout = 10 * time.Second
+
+// nodeRegion is the region of the ECS instance the plugin runs on, which the existing plugin used for a
+// location that names no region. Asking is not allowed when notOnECS or the environment turn the
+// metadata service off.
+func (s *Snapshotter) nodeRegion(cfg Config) (string, error) {
+	const set = "set it to the region of the disks, such as cn-hangzhou"
+	switch {
+	case cfg.NotOnECS:
+		return "", fmt.Errorf("config key %q is not set, and notOnECS forbids asking the ECS metadata service for this node's region; %s",
+			keyRegion, set)
+	case strings.EqualFold(s.deps.Getenv(envECSMetadataDisabled), "true"):
+		return "", fmt.Errorf("config key %q is not set, and %s=true forbids asking the ECS metadata service for this node's region; %s",
+			keyRegion, envECSMetadataDisabled, set)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), metadataTimeout)
+	defer cancel()
+	region, err := metadata.New(s.deps.MetadataEndpoint).Region(ctx)
+	if err != nil {
+		return "", fmt.Errorf("config key %q is not set, and the ECS metadata service could not tell this node's region (%w); %s",
+			keyRegion, err, set)
+	}
+	return region, nil
+}
+
+// logCompatibility says, once per Init, what the config of the existing plugin left to guesswork.
+func (s *Snapshotter) logCompatibility(cfg Config) {
+	if cfg.RegionFrom != "" {
+		s.log.WithField("region", cfg.Region).Warnf("config key %s is not set: using %s, from %s; set %s in the VolumeSnapshotLocation's config, so that it does not depend on where the plugin runs",
+			keyRegion, cfg.Region, cfg.RegionFrom, keyRegion)
+	}
+	if cfg.Network != "" {
+		s.log.WithField(keyNetwork, cfg.Network).Infof("config key %s is accepted for compatibility with the existing plugin and ignored: it chooses OSS endpoints, and ECS has no such choice (set endpoint for a VPC endpoint)",
+			keyNetwork)
+	}
+}
