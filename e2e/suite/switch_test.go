@@ -18,6 +18,7 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/harness"
 )
 
@@ -56,9 +57,27 @@ spec:
   config: {endpoint: "%[3]s"}
 `
 
+// switchSnapshotLocations are VolumeSnapshotLocations as users of the existing plugin have them: `velero
+// install --snapshot-location-config region=<REGION>` of its README, with the network key it took on both
+// location kinds, and one without a region (it then asked the ECS metadata service).
+const switchSnapshotLocations = `apiVersion: velero.io/v1
+kind: VolumeSnapshotLocation
+metadata: {name: default, namespace: velero, labels: {component: velero}}
+spec:
+  provider: alibabacloud
+  config: {region: %[1]s, network: internal, endpoint: "%[2]s"}
+---
+apiVersion: velero.io/v1
+kind: VolumeSnapshotLocation
+metadata: {name: no-region, namespace: velero, labels: {component: velero}}
+spec:
+  provider: alibabacloud
+  config: {network: public, endpoint: "%[2]s"}
+`
+
 // A cluster switched from the existing plugin to ours, changing nothing but the plugin image: its
 // locations become Available, new backups through each are encrypted with the KMS key of
-// ALIBABA_CLOUD_ENCRYPTION_KEY_ID, and they read back and restore.
+// ALIBABA_CLOUD_ENCRYPTION_KEY_ID, and they read back and restore; its snapshot locations snapshot disks.
 func TestSwitchFromTheExistingPlugin(t *testing.T) {
 	t.Parallel()
 	imds, regionLookups := ecsMetadataService(t, env.cloud.Region)
@@ -103,7 +122,23 @@ func TestSwitchFromTheExistingPlugin(t *testing.T) {
 	t.Cleanup(func() { _, _ = c.Kubectl(ctx(t), nil, "delete", "namespace", "switch-ns-restored", "--wait=false") })
 	assert.Equal(t, settings(t, c, "switch-ns"), settings(t, c, "switch-ns-restored"))
 
-	assert.Positive(t, regionLookups.Load(), "the location without a region asked the ECS metadata service")
+	// Snapshot locations come last: with two of them, every backup must name the one it uses.
+	_, err = c.Kubectl(ctx(t), strings.NewReader(fmt.Sprintf(switchSnapshotLocations, env.cloud.Region, env.cloud.Endpoint)), "apply", "-f", "-")
+	require.NoError(t, err)
+	disk, err := env.cloud.AddDisk(ctx(t), ecs.DiskSpec{Region: env.cloud.Region, Zone: env.cloud.Region + "-h",
+		Category: "cloud_essd", PerformanceLevel: "PL1", SizeGiB: 40, Status: "In_use"})
+	require.NoError(t, err)
+	manifest := fmt.Sprintf("apiVersion: v1\nkind: Namespace\nmetadata: {name: switch-disks}\n---\n"+diskVolume, disk.ID, "data", disk.Zone, disk.SizeGiB, "switch-disks")
+	_, err = c.Kubectl(ctx(t), strings.NewReader(manifest), "apply", "-f", "-")
+	require.NoError(t, err)
+	waitBound(t, c, "switch-disks", "data")
+	for _, vsl := range []string{"default", "no-region"} {
+		b := backup(t, c, "switch-disks-"+vsl, "--include-namespaces", "switch-disks", "--snapshot-volumes", "--volume-snapshot-locations", vsl)
+		assert.Equal(t, 1, b.Status.VolumeSnapshotsCompleted, "snapshot location %s", vsl)
+		assert.Len(t, backupSnapshots(t, "switch-disks-"+vsl), 1, "snapshot location %s", vsl)
+	}
+
+	assert.Positive(t, regionLookups.Load(), "the locations without a region asked the ECS metadata service")
 	serverLog, err := os.ReadFile(c.VeleroServer().LogPath)
 	require.NoError(t, err)
 	for _, want := range []string{
@@ -111,8 +146,10 @@ func TestSwitchFromTheExistingPlugin(t *testing.T) {
 		"is not set: using region " + env.cloud.Region + " of this node, from the ECS metadata service; set",
 		"is accepted for locations written for the existing Alibaba plugin and ignored",
 		"new backup objects are encrypted with SSE-KMS using key " + switchKMSKey + " from ALIBABA_CLOUD_ENCRYPTION_KEY_ID",
+		"config key network is accepted for compatibility with the existing plugin and ignored",
+		"config key region is not set: using " + env.cloud.Region + ", from the ECS metadata service",
 	} {
-		assert.Contains(t, string(serverLog), want)
+		assert.True(t, strings.Contains(string(serverLog), want), "velero server's log says %q", want)
 	}
 }
 

@@ -78,7 +78,7 @@ func TestInitWithoutRegionOffECS(t *testing.T) {
 // metadata client did, and asks it once per process (DefaultEnvironment holds one such lookup).
 func TestMetadataServiceIsAskedOnce(t *testing.T) {
 	imds, asked := ecsMetadata(t, "ap-southeast-1")
-	t.Setenv(envMetadataEndpoint, imds)
+	t.Setenv(metadata.EnvEndpoint, imds)
 	lookup := askMetadataOnce(os.Getenv)
 	for range 3 {
 		region, err := lookup()

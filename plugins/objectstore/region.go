@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
@@ -16,11 +15,6 @@ import (
 const (
 	// envEncryptionKeyID asks for SSE-KMS with this key on every new object, as in the existing plugin.
 	envEncryptionKeyID = "ALIBABA_CLOUD_ENCRYPTION_KEY_ID"
-	// envMetadataDisabled turns the ECS metadata service off, as for the credentials layer.
-	envMetadataDisabled = "ALIBABA_CLOUD_ECS_METADATA_DISABLED"
-	// envMetadataEndpoint moves the ECS metadata service, as the existing plugin's metadata client
-	// allowed; tests point it at a stand-in.
-	envMetadataEndpoint = "ALIBABA_CLOUD_IMDS_ENDPOINT"
 )
 
 // RegionSource says where a location's region came from.
@@ -53,7 +47,7 @@ var nodeRegion = askMetadataOnce(os.Getenv)
 // ALIBABA_CLOUD_IMDS_ENDPOINT says, else its usual address) on its first call and remembers the answer.
 func askMetadataOnce(getenv func(string) string) func() (string, error) {
 	return sync.OnceValues(func() (string, error) {
-		return metadata.New(getenv(envMetadataEndpoint)).Region(context.Background())
+		return metadata.FromEnvironment(getenv).Region(context.Background())
 	})
 }
 
@@ -71,8 +65,8 @@ func (e Environment) region(notOnECS bool) (region string, source RegionSource, 
 	switch {
 	case notOnECS:
 		note = keyNotOnECS + " is true"
-	case strings.EqualFold(e.getenv(envMetadataDisabled), "true"):
-		note = envMetadataDisabled + " is true"
+	case metadata.Disabled(e.getenv):
+		note = metadata.EnvDisabled + " is true"
 	case e.MetadataRegion == nil:
 		note = "no ECS metadata service"
 	default:

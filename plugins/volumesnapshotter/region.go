@@ -3,15 +3,10 @@ package volumesnapshotter
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata"
 )
-
-// envECSMetadataDisabled turns the ECS metadata service off for the whole plugin, as the credentials
-// layer honours it too.
-const envECSMetadataDisabled = "ALIBABA_CLOUD_ECS_METADATA_DISABLED"
 
 // regionFromMetadata is Config.RegionFrom for a region the ECS metadata service gave.
 const regionFromMetadata = "the ECS metadata service (this node's region)"
@@ -28,13 +23,17 @@ func (s *Snapshotter) nodeRegion(cfg Config) (string, error) {
 	case cfg.NotOnECS:
 		return "", fmt.Errorf("config key %q is not set, and notOnECS forbids asking the ECS metadata service for this node's region; %s",
 			keyRegion, set)
-	case strings.EqualFold(s.deps.Getenv(envECSMetadataDisabled), "true"):
+	case metadata.Disabled(s.deps.Getenv):
 		return "", fmt.Errorf("config key %q is not set, and %s=true forbids asking the ECS metadata service for this node's region; %s",
-			keyRegion, envECSMetadataDisabled, set)
+			keyRegion, metadata.EnvDisabled, set)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), metadataTimeout)
 	defer cancel()
-	region, err := metadata.New(s.deps.MetadataEndpoint).Region(ctx)
+	client := metadata.FromEnvironment(s.deps.Getenv)
+	if s.deps.MetadataEndpoint != "" {
+		client = metadata.New(s.deps.MetadataEndpoint)
+	}
+	region, err := client.Region(ctx)
 	if err != nil {
 		return "", fmt.Errorf("config key %q is not set, and the ECS metadata service could not tell this node's region (%w); %s",
 			keyRegion, err, set)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -131,7 +133,7 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 		{envRoleARN: "r"},
 		{envRoleARN: "r", envOIDCProviderARN: "p", envOIDCTokenFile: tokenFile, envSTSRegion: sentinelSecret},
 		{envECSRoleName: sentinelSecret + "/x"},
-		{envECSMetadataDisabled: "true"},
+		{metadata.EnvDisabled: "true"},
 	} {
 		_, err := New(Options{Getenv: envOf(env)})
 		collect(err)

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata"
 )
 
 // Environment variables read (through Options.Getenv) besides the file keys.
@@ -15,9 +16,8 @@ const (
 	// secret (/credentials/cloud). credentials-go reads the same variable as
 	// an INI profile, which is why New never uses credentials-go's default
 	// chain.
-	envCredentialsFile     = "ALIBABA_CLOUD_CREDENTIALS_FILE"
-	envECSMetadataDisabled = "ALIBABA_CLOUD_ECS_METADATA_DISABLED"
-	envECSRoleName         = "ALIBABA_CLOUD_ECS_METADATA"
+	envCredentialsFile = "ALIBABA_CLOUD_CREDENTIALS_FILE"
+	envECSRoleName     = "ALIBABA_CLOUD_ECS_METADATA"
 )
 
 // ErrNoCredentials is wrapped by New's error when no source is configured.
@@ -53,7 +53,7 @@ func New(opts Options) (*Provider, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	metadataAllowed := !opts.NotOnECS && !strings.EqualFold(getenv(envECSMetadataDisabled), "true")
+	metadataAllowed := !opts.NotOnECS && !metadata.Disabled(getenv)
 
 	if opts.File != "" {
 		return fromFile(opts, "credentialsFile", opts.File, metadataAllowed)
@@ -117,7 +117,7 @@ func fromFile(opts Options, setting, path string, metadataAllowed bool) (*Provid
 		}), nil
 	case f.RAMRole != "" && !metadataAllowed:
 		return nil, fmt.Errorf("%s %s: sets %s, but the ECS metadata service is disabled (notOnECS or %s)",
-			setting, path, keyRAMRole, envECSMetadataDisabled)
+			setting, path, keyRAMRole, metadata.EnvDisabled)
 	case f.RAMRole != "":
 		return fromECSRole(opts, f.RAMRole, source+" (ECS RAM role "+f.RAMRole+")")
 	default:

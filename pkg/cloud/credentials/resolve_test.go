@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -116,7 +118,7 @@ func TestNewResolutionOrder(t *testing.T) {
 			wantErr: "ALIBABA_CLOUD_ECS_METADATA is not a RAM role name"},
 		{name: "nothing and not on ECS", opts: Options{NotOnECS: true},
 			wantErr: "no Alibaba Cloud credentials: set credentialsFile in the location's config, or ALIBABA_CLOUD_CREDENTIALS_FILE"},
-		{name: "nothing and metadata disabled by environment", env: map[string]string{envECSMetadataDisabled: "TRUE"},
+		{name: "nothing and metadata disabled by environment", env: map[string]string{metadata.EnvDisabled: "TRUE"},
 			wantErr: "no Alibaba Cloud credentials"},
 	}
 	for _, tt := range tests {

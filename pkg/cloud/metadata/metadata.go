@@ -18,6 +18,23 @@ import (
 // DefaultEndpoint is the metadata service every ECS instance reaches.
 const DefaultEndpoint = "http://100.100.100.200"
 
+// Environment variables about the metadata service, as the Alibaba Cloud SDKs and tools read them.
+const (
+	// EnvDisabled set to true forbids asking the metadata service, for credentials and regions alike.
+	EnvDisabled = "ALIBABA_CLOUD_ECS_METADATA_DISABLED"
+	// EnvEndpoint moves the metadata service, as the existing plugin's metadata client (ack-ram-tool's
+	// ecsmetadata) allowed; tests point it at a stand-in.
+	EnvEndpoint = "ALIBABA_CLOUD_IMDS_ENDPOINT"
+)
+
+// Disabled reports whether the environment forbids asking the metadata service.
+func Disabled(getenv func(string) string) bool {
+	return strings.EqualFold(strings.TrimSpace(getenv(EnvDisabled)), "true")
+}
+
+// FromEnvironment returns a client of the metadata service where the environment says it is.
+func FromEnvironment(getenv func(string) string) *Client { return New(getenv(EnvEndpoint)) }
+
 // timeout bounds one lookup: off ECS the address does not answer, and a location must not hang for it.
 const timeout = 3 * time.Second
 
