@@ -33,7 +33,7 @@ type Dependencies struct {
 	Backups BackupReader
 	Clock   clock.WithTicker
 	// MetadataEndpoint is the ECS instance metadata service, asked for the region of a location that
-	// names none; "" is metadata.DefaultEndpoint.
+	// names none; "" is where ALIBABA_CLOUD_IMDS_ENDPOINT says, else metadata.DefaultEndpoint.
 	MetadataEndpoint string
 	// Getenv reads the environment; nil is os.Getenv.
 	Getenv func(string) string
