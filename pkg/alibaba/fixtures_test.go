@@ -18,7 +18,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/pv_fixtures.txt from what Disk says")
 
 // fixtureDirs hold the PV fixtures of the two readers of PVs: the snapshotter and the restore rules.
-var fixtureDirs = []string{"../../plugins/volumesnapshotter/testdata", "../transform/testdata"}
+var fixtureDirs = []string{"plugins/volumesnapshotter/testdata", "pkg/transform/testdata"}
 
 // Every PV in the snapshotter's and the restore rules' test files, as Disk reads it: both decide "is
 // this PV a disk, and which" through Disk, so one table of answers covers them both. A change in how
@@ -26,8 +26,10 @@ var fixtureDirs = []string{"../../plugins/volumesnapshotter/testdata", "../trans
 func TestDiskOfEveryPVFixture(t *testing.T) {
 	var got bytes.Buffer
 	pvs := 0
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
 	for _, dir := range fixtureDirs {
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
 				return err
 			}
@@ -45,7 +47,7 @@ func TestDiskOfEveryPVFixture(t *testing.T) {
 				}
 				spec, _ := obj["spec"].(map[string]any)
 				meta, _ := obj["metadata"].(map[string]any)
-				rel, err := filepath.Rel("../..", path)
+				rel, err := filepath.Rel(root, path)
 				if err != nil {
 					return err
 				}
