@@ -4,12 +4,9 @@ package suite
 
 import (
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +17,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/harness"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata/metadatatest"
 )
 
 // switchKMSKey is the key velero server's environment names, as a user of the existing plugin set it.
@@ -80,11 +78,11 @@ spec:
 // ALIBABA_CLOUD_ENCRYPTION_KEY_ID, and they read back and restore; its snapshot locations snapshot disks.
 func TestSwitchFromTheExistingPlugin(t *testing.T) {
 	t.Parallel()
-	imds, regionLookups := ecsMetadataService(t, env.cloud.Region)
+	imds := metadatatest.NewServer(t, metadatatest.Options{Region: env.cloud.Region})
 	c, err := env.session.StartClusterWith(ctx(t), "switch", harness.ClusterOptions{VeleroServerEnv: []string{
 		"ALIBABA_CLOUD_CREDENTIALS_FILE=" + env.cloud.SecretFile,
 		"ALIBABA_CLOUD_ENCRYPTION_KEY_ID=" + switchKMSKey,
-		"ALIBABA_CLOUD_IMDS_ENDPOINT=" + imds,
+		"ALIBABA_CLOUD_IMDS_ENDPOINT=" + imds.URL,
 	}})
 	if c != nil {
 		t.Cleanup(c.Stop)
@@ -138,7 +136,7 @@ func TestSwitchFromTheExistingPlugin(t *testing.T) {
 		assert.Len(t, backupSnapshots(t, "switch-disks-"+vsl), 1, "snapshot location %s", vsl)
 	}
 
-	assert.Positive(t, regionLookups.Load(), "the locations without a region asked the ECS metadata service")
+	assert.Positive(t, imds.RegionLookups(), "the locations without a region asked the ECS metadata service")
 	serverLog, err := os.ReadFile(c.VeleroServer().LogPath)
 	require.NoError(t, err)
 	for _, want := range []string{
@@ -191,31 +189,4 @@ func TestCLIReadsThroughThePublicEndpoint(t *testing.T) {
 	for _, h := range hosts {
 		assert.Equal(t, publicHost, h)
 	}
-}
-
-// ecsMetadataService stands in for the ECS metadata service of a node in region (hardened mode), and
-// counts the region lookups. The emulator has no metadata service; velero server's plugins find this
-// one through ALIBABA_CLOUD_IMDS_ENDPOINT.
-func ecsMetadataService(t *testing.T, region string) (string, *atomic.Int64) {
-	t.Helper()
-	var lookups atomic.Int64
-	mux := http.NewServeMux()
-	mux.HandleFunc("PUT /latest/api/token", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-aliyun-ecs-metadata-token-ttl-seconds") == "" {
-			http.Error(w, "missing token TTL", http.StatusBadRequest)
-			return
-		}
-		_, _ = w.Write([]byte("e2e-metadata-token"))
-	})
-	mux.HandleFunc("GET /latest/meta-data/region-id", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-aliyun-ecs-metadata-token") != "e2e-metadata-token" {
-			http.Error(w, "token required", http.StatusUnauthorized)
-			return
-		}
-		lookups.Add(1)
-		_, _ = w.Write([]byte(region))
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv.URL, &lookups
 }

@@ -5,8 +5,6 @@ import (
 	"context"
 	"io"
 	"maps"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -110,26 +108,6 @@ func credentialsFile(t *testing.T) string {
 	path := filepath.Join(t.TempDir(), "cloud")
 	require.NoError(t, os.WriteFile(path, []byte("ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI-test\nALIBABA_CLOUD_ACCESS_KEY_SECRET=test-secret-value\n"), 0o600))
 	return path
-}
-
-// ecsMetadata is the ECS metadata service in hardened mode, with the region of one instance; it counts
-// the region lookups.
-func ecsMetadata(t *testing.T, region string) (string, *atomic.Int64) {
-	t.Helper()
-	var asked atomic.Int64
-	mux := http.NewServeMux()
-	mux.HandleFunc("PUT /latest/api/token", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("token-1")) })
-	mux.HandleFunc("GET /latest/meta-data/region-id", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("X-aliyun-ecs-metadata-token") != "token-1" {
-			http.Error(w, "token required", http.StatusUnauthorized)
-			return
-		}
-		asked.Add(1)
-		_, _ = w.Write([]byte(region))
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv.URL, &asked
 }
 
 // endlessReader yields zeros forever and counts them.

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata/metadatatest"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 )
 
@@ -22,13 +23,13 @@ import (
 // metadata service and encrypts with the key, and says so once per Init.
 func TestInitOfALocationWrittenForTheExistingPlugin(t *testing.T) {
 	const kmsKey = "key-hzz62f1cb66fa42qo6fu7"
-	imds, asked := ecsMetadata(t, "cn-shenzhen")
+	md := metadatatest.NewServer(t, metadatatest.Options{Region: "cn-shenzhen"})
 	var got []oss.Config
 	deps := DefaultDependencies()
 	deps.NewClient = func(c oss.Config) (oss.Client, error) { got = append(got, c); return newMemoryOSS(), nil }
 	deps.Environment = Environment{
 		Getenv:         vars(envEncryptionKeyID, kmsKey),
-		MetadataRegion: func() (string, error) { return metadata.New(imds).Region(t.Context()) },
+		MetadataRegion: func() (string, error) { return metadata.New(md.URL).Region(t.Context()) },
 	}
 	log, hook := logtest.NewNullLogger()
 	log.SetLevel(logrus.DebugLevel)
@@ -56,7 +57,7 @@ func TestInitOfALocationWrittenForTheExistingPlugin(t *testing.T) {
 			assert.NotContains(t, line, "test-secret-value")
 		}
 	}
-	assert.Equal(t, int64(2), asked.Load(), "this Environment asks each time; DefaultEnvironment remembers")
+	assert.Equal(t, int64(2), md.RegionLookups(), "this Environment asks each time; DefaultEnvironment remembers")
 }
 
 func TestInitWithoutRegionOffECS(t *testing.T) {
@@ -77,15 +78,15 @@ func TestInitWithoutRegionOffECS(t *testing.T) {
 // The plugin finds the metadata service where ALIBABA_CLOUD_IMDS_ENDPOINT says, as the existing plugin's
 // metadata client did, and asks it once per process (DefaultEnvironment holds one such lookup).
 func TestMetadataServiceIsAskedOnce(t *testing.T) {
-	imds, asked := ecsMetadata(t, "ap-southeast-1")
-	t.Setenv(metadata.EnvEndpoint, imds)
+	md := metadatatest.NewServer(t, metadatatest.Options{Region: "ap-southeast-1"})
+	t.Setenv(metadata.EnvEndpoint, md.URL)
 	lookup := askMetadataOnce(os.Getenv)
 	for range 3 {
 		region, err := lookup()
 		require.NoError(t, err)
 		assert.Equal(t, "ap-southeast-1", region)
 	}
-	assert.Equal(t, int64(1), asked.Load())
+	assert.Equal(t, int64(1), md.RegionLookups())
 }
 
 // The URLs `velero backup logs` and `velero backup download` fetch on a workstation, as the real client

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/sirupsen/logrus"
@@ -14,34 +13,8 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/ecs"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata/metadatatest"
 )
-
-// metadataService is an ECS instance metadata service in hardened mode that counts what it is asked.
-type metadataService struct {
-	URL      string
-	requests atomic.Int32
-}
-
-func newMetadataService(t *testing.T, region string) *metadataService {
-	m := &metadataService{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("PUT /latest/api/token", func(w http.ResponseWriter, _ *http.Request) {
-		m.requests.Add(1)
-		_, _ = w.Write([]byte("token-1"))
-	})
-	mux.HandleFunc("GET /latest/meta-data/region-id", func(w http.ResponseWriter, r *http.Request) {
-		m.requests.Add(1)
-		if r.Header.Get("X-aliyun-ecs-metadata-token") != "token-1" {
-			http.Error(w, "forbidden", http.StatusForbidden)
-			return
-		}
-		_, _ = w.Write([]byte(region))
-	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	m.URL = srv.URL
-	return m
-}
 
 // initWith runs Init on a snapshotter whose metadata service and environment are the given ones, and
 // returns it with what it logged.
@@ -79,7 +52,7 @@ func fieldOf(hook *logtest.Hook, level logrus.Level, key string) any {
 
 func TestInitDerivesAMissingRegion(t *testing.T) {
 	t.Run("from the metadata service, with a warning", func(t *testing.T) {
-		md := newMetadataService(t, "cn-beijing")
+		md := metadatatest.NewServer(t, metadatatest.Options{Region: "cn-beijing"})
 		s, hook, err := initWith(t, map[string]string{"zone": "cn-beijing-h"}, md.URL, nil)
 		require.NoError(t, err)
 		assert.Equal(t, "cn-beijing", s.cfg.Region)
@@ -92,21 +65,21 @@ func TestInitDerivesAMissingRegion(t *testing.T) {
 		assert.Equal(t, "cn-beijing", fieldOf(hook, logrus.WarnLevel, "region"))
 	})
 	t.Run("from the endpoint, without asking", func(t *testing.T) {
-		md := newMetadataService(t, "cn-hangzhou")
+		md := metadatatest.NewServer(t, metadatatest.Options{Region: "cn-hangzhou"})
 		s, hook, err := initWith(t, map[string]string{"endpoint": "ecs-vpc.cn-shanghai.aliyuncs.com"}, md.URL, nil)
 		require.NoError(t, err)
 		assert.Equal(t, "cn-shanghai", s.cfg.Region, "the endpoint the location names, not the node's region")
-		assert.Zero(t, md.requests.Load())
+		assert.Zero(t, md.RegionLookups())
 		warnings := entries(hook, logrus.WarnLevel)
 		require.Len(t, warnings, 1)
 		assert.Contains(t, warnings[0], "using cn-shanghai, from the endpoint ecs-vpc.cn-shanghai.aliyuncs.com")
 	})
 	t.Run("a region in the config: no question, no warning", func(t *testing.T) {
-		md := newMetadataService(t, "cn-beijing")
+		md := metadatatest.NewServer(t, metadatatest.Options{Region: "cn-beijing"})
 		s, hook, err := initWith(t, map[string]string{"region": "cn-hangzhou"}, md.URL, nil)
 		require.NoError(t, err)
 		assert.Equal(t, "cn-hangzhou", s.cfg.Region)
-		assert.Zero(t, md.requests.Load())
+		assert.Zero(t, md.RegionLookups())
 		assert.Empty(t, entries(hook, logrus.WarnLevel))
 	})
 }
@@ -114,7 +87,7 @@ func TestInitDerivesAMissingRegion(t *testing.T) {
 func TestInitFailsWhenTheRegionCannotBeDerived(t *testing.T) {
 	down := httptest.NewServer(http.NotFoundHandler())
 	down.Close()
-	md := newMetadataService(t, "cn-beijing")
+	md := metadatatest.NewServer(t, metadatatest.Options{Region: "cn-beijing"})
 	tests := []struct {
 		name     string
 		config   map[string]string
@@ -133,14 +106,14 @@ func TestInitFailsWhenTheRegionCannotBeDerived(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := md.requests.Load()
+			before := md.RegionLookups()
 			_, _, err := initWith(t, tt.config, tt.endpoint, tt.env)
 			require.Error(t, err)
 			for _, s := range tt.wantErr {
 				assert.ErrorContains(t, err, s)
 			}
 			if tt.endpoint == md.URL && !strings.Contains(tt.name, "zone") {
-				assert.Equal(t, before, md.requests.Load(), "the metadata service was not asked")
+				assert.Equal(t, before, md.RegionLookups(), "the metadata service was not asked")
 			}
 		})
 	}

@@ -8,42 +8,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-// fakeService is a metadata service with the region and zone of one instance, in hardened mode or not.
-func fakeService(t *testing.T, hardened bool, region string) *httptest.Server {
-	t.Helper()
-	mux := http.NewServeMux()
-	mux.HandleFunc("PUT /latest/api/token", func(w http.ResponseWriter, r *http.Request) {
-		if !hardened {
-			http.NotFound(w, r)
-			return
-		}
-		if r.Header.Get(tokenTTLHeader) == "" {
-			http.Error(w, "missing ttl", http.StatusBadRequest)
-			return
-		}
-		_, _ = w.Write([]byte("session-token"))
-	})
-	item := func(value string) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			if hardened && r.Header.Get(tokenHeader) != "session-token" {
-				http.Error(w, "forbidden", http.StatusForbidden)
-				return
-			}
-			_, _ = w.Write([]byte(value + "\n"))
-		}
-	}
-	mux.HandleFunc("GET /latest/meta-data/region-id", item(region))
-	mux.HandleFunc("GET /latest/meta-data/zone-id", item(region+"-h"))
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv
-}
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata/metadatatest"
+)
 
 func TestRegionAndZone(t *testing.T) {
 	for _, hardened := range []bool{true, false} {
-		srv := fakeService(t, hardened, "cn-beijing")
+		srv := metadatatest.NewServer(t, metadatatest.Options{Region: "cn-beijing", Normal: !hardened})
 		c := New(srv.URL)
 		region, err := c.Region(context.Background())
 		require.NoError(t, err, "hardened=%v", hardened)
@@ -55,7 +26,7 @@ func TestRegionAndZone(t *testing.T) {
 }
 
 func TestRegionRefusesWhatIsNotARegion(t *testing.T) {
-	srv := fakeService(t, true, "<html>captive portal</html>")
+	srv := metadatatest.NewServer(t, metadatatest.Options{Region: "<html>captive portal</html>"})
 	_, err := New(srv.URL).Region(context.Background())
 	assert.EqualError(t, err, `ecs metadata region-id: "<html>captive portal</html>" is not a region ID`)
 }
