@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,18 +23,17 @@ func TestStopAllEndsChildrenToo(t *testing.T) {
 	dir := t.TempDir()
 	childPID := filepath.Join(dir, "child.pid")
 	// The parent ignores SIGTERM, so only the SIGKILL after the grace period ends it... and a child in
-	// its group must end with it.
+	// its group must end with it. "started" is logged before the PID file is written, so it is in the log
+	// by the time the test reads the PID.
 	p, err := ps.Start("parent", filepath.Join(dir, "parent.log"), os.Environ(), "/bin/sh", "-c",
-		`trap "" TERM; sleep 300 & echo $! > `+childPID+`; echo started; wait`)
+		`trap "" TERM; echo started; sleep 300 & echo $! > `+childPID+`; wait`)
 	require.NoError(t, err)
+	var child int
 	require.NoError(t, waitFor(context.Background(), 10*time.Second, "child", p, func(context.Context) error {
-		_, err := os.Stat(childPID)
+		var err error
+		child, err = readPIDFile(childPID)
 		return err
 	}))
-	data, err := os.ReadFile(childPID)
-	require.NoError(t, err)
-	child, err := strconv.Atoi(strings.TrimSpace(string(data)))
-	require.NoError(t, err)
 	assert.Len(t, ps.Survivors(), 2)
 	assert.ElementsMatch(t, []int{p.PID(), child}, ps.PIDs())
 
@@ -47,6 +47,21 @@ func TestStopAllEndsChildrenToo(t *testing.T) {
 		}
 	}
 	assert.Contains(t, tail(p.LogPath, 5), "started")
+	assert.ErrorContains(t, p.ExitError(), "signal: killed", "SIGTERM was ignored, so SIGKILL ended the parent")
+}
+
+// readPIDFile reads a PID that a shell writes with "echo $! > file". The shell creates the file before
+// it writes to it, so a file that exists may still be empty: only a complete line counts.
+func readPIDFile(path string) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	line, complete := strings.CutSuffix(string(data), "\n")
+	if !complete {
+		return 0, fmt.Errorf("%s: no complete line yet: %q", path, data)
+	}
+	return strconv.Atoi(line)
 }
 
 func TestWaitForReportsAnExitedProcess(t *testing.T) {
