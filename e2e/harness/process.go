@@ -131,8 +131,9 @@ func (ps *Processes) StopAll() error {
 	for i := len(procs) - 1; i >= 0; i-- {
 		procs[i].Stop()
 	}
-	// A killed group leaves zombies for a moment; give the kernel a beat before calling them survivors.
-	deadline := time.Now().Add(2 * time.Second)
+	// A killed group leaves zombies for a moment, longer on a machine whose cores are all busy; give the
+	// kernel time before calling them survivors (it returns as soon as none is left).
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		left := ps.Survivors()
 		if len(left) == 0 {

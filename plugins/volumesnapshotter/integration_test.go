@@ -88,9 +88,17 @@ func TestRestoreWhileTheSnapshotIsStillProgressing(t *testing.T) {
 	srv := newEmulator(t)
 	// Ultra disks have no instant access: the snapshot is unusable until it is accomplished.
 	diskID := addDisk(t, srv, emuecs.DiskSpec{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Category: "cloud_efficiency", SizeGiB: 30, Status: "In_use"})
-	s := newPlugin(t, srv, "region=cn-hangzhou")
+	// The snapshot takes an hour of the emulator's clock, which only the plugin's waits move on.
+	settings := srv.ECS().Settings()
+	settings.SnapshotDuration = time.Hour
+	require.NoError(t, srv.ECS().SetSettings(settings))
+	s := newPluginOn(t, srv, "region=cn-hangzhou,restoreTimeout=2h", linkedClock(t, srv))
 	id, typ, iops := snapshot(t, s, diskID)
 	assert.Equal(t, "cloud_efficiency", typ)
+	for _, snap := range srv.ECS().State().Snapshots {
+		require.Equal(t, "progressing", snap.Status, "the restore starts while the snapshot is progressing")
+		require.False(t, snap.Available, "and unusable: ultra disks have no instant access")
+	}
 
 	newDisk, err := s.CreateVolumeFromSnapshot(id, typ, "cn-hangzhou-i", iops)
 	require.NoError(t, err)

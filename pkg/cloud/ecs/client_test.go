@@ -123,6 +123,10 @@ func TestDescribeDisk(t *testing.T) {
 
 func TestSnapshotLifecycle(t *testing.T) {
 	srv, c := newEnv(t)
+	// The snapshot stays progressing until the test moves the emulator's clock, however slow the machine.
+	settings := srv.ECS().Settings()
+	settings.SnapshotDuration = time.Hour
+	require.NoError(t, srv.ECS().SetSettings(settings))
 	diskID := addDisk(t, srv, essd("cn-hangzhou", "cn-hangzhou-h"))
 	opts := ecs.SnapshotOptions{Region: "cn-hangzhou", DiskID: diskID, Name: "velero-b1-pv1", InstantAccess: true,
 		RetentionDays: 31, Tags: map[string]string{"velero.io/backup": "b1"}, ClientToken: "csdr-token-1"}
@@ -145,6 +149,8 @@ func TestSnapshotLifecycle(t *testing.T) {
 	assert.Equal(t, id, again, "the same ClientToken returns the first snapshot")
 	assert.Len(t, srv.ECS().State().Snapshots, 1)
 
+	_, err = srv.ECS().AdvanceClock(time.Hour)
+	require.NoError(t, err)
 	assert.Equal(t, 100, waitSnapshot(t, c, "cn-hangzhou", id).Progress)
 	require.NoError(t, c.DeleteSnapshot(ctx(t), "cn-hangzhou", id))
 	assert.ErrorIs(t, c.DeleteSnapshot(ctx(t), "cn-hangzhou", id), cloud.ErrNotFound)
