@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -191,6 +192,26 @@ func clientToken(caller string) *string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return tea.String("csdr-" + hex.EncodeToString(b))
+}
+
+// requestID reads the request ID of an SDK answer (a *<Action>Response, possibly nil, whose Body
+// carries RequestId, as every ECS answer does), "" when there is none. The SDK's answer types share no
+// interface, and errors about an answer must keep its request ID.
+func requestID(answer any) string {
+	v := reflect.ValueOf(answer)
+	for _, field := range []string{"Body", "RequestId"} {
+		if v.Kind() != reflect.Pointer || v.IsNil() {
+			return ""
+		}
+		if v = v.Elem(); v.Kind() != reflect.Struct {
+			return ""
+		}
+		v = v.FieldByName(field)
+	}
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.String {
+		return ""
+	}
+	return v.Elem().String()
 }
 
 // incomplete is a success answer without what it must carry: nothing was learned, so it counts as a

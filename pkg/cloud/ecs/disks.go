@@ -22,7 +22,7 @@ func (c *client) DescribeDisk(ctx context.Context, region, diskID string) (*Disk
 			RegionId: tea.String(region), DiskIds: tea.String(string(ids))}, rt)
 		if err == nil && (out == nil || out.Body == nil || out.Body.Disks == nil) {
 			// No list at all is no evidence that the disk is gone: deletion decisions rest on NotFound.
-			return incomplete("DescribeDisks", diskID, disksRequestID(out), "disk list")
+			return incomplete("DescribeDisks", diskID, requestID(out), "disk list")
 		}
 		return err
 	})
@@ -34,13 +34,6 @@ func (c *client) DescribeDisk(ctx context.Context, region, diskID string) (*Disk
 		return nil, notFound("DescribeDisks", diskID, tea.StringValue(out.Body.RequestId), "disk "+diskID+" does not exist in region "+region)
 	}
 	return diskFrom(region, out.Body.Disks.Disk[0]), nil
-}
-
-func disksRequestID(out *ecssdk.DescribeDisksResponse) string {
-	if out == nil || out.Body == nil {
-		return ""
-	}
-	return tea.StringValue(out.Body.RequestId)
 }
 
 func (c *client) FindDisks(ctx context.Context, region string, tags map[string]string) ([]*Disk, error) {
@@ -55,7 +48,7 @@ func (c *client) FindDisks(ctx context.Context, region string, tags map[string]s
 	err := c.call(ctx, "DescribeDisks", region, "", func(sdk *ecssdk.Client, rt *util.RuntimeOptions) (err error) {
 		out, err = sdk.DescribeDisksWithOptions(req, rt)
 		if err == nil && (out == nil || out.Body == nil || out.Body.Disks == nil) {
-			return incomplete("DescribeDisks", region, disksRequestID(out), "disk list")
+			return incomplete("DescribeDisks", region, requestID(out), "disk list")
 		}
 		return err
 	})
@@ -97,11 +90,7 @@ func (c *client) CreateDisk(ctx context.Context, o DiskOptions) (string, error) 
 			return err
 		}
 		if out == nil || out.Body == nil || tea.StringValue(out.Body.DiskId) == "" {
-			var reqID string
-			if out != nil && out.Body != nil {
-				reqID = tea.StringValue(out.Body.RequestId)
-			}
-			return incomplete("CreateDisk", o.Zone, reqID, "disk ID")
+			return incomplete("CreateDisk", o.Zone, requestID(out), "disk ID")
 		}
 		id = tea.StringValue(out.Body.DiskId)
 		return nil
@@ -128,11 +117,7 @@ func (c *client) DescribeZones(ctx context.Context, region string) ([]Zone, erro
 	err := c.call(ctx, "DescribeZones", region, region, func(sdk *ecssdk.Client, rt *util.RuntimeOptions) (err error) {
 		out, err = sdk.DescribeZonesWithOptions(&ecssdk.DescribeZonesRequest{RegionId: tea.String(region)}, rt)
 		if err == nil && (out == nil || out.Body == nil || out.Body.Zones == nil) {
-			var reqID string
-			if out != nil && out.Body != nil {
-				reqID = tea.StringValue(out.Body.RequestId)
-			}
-			return incomplete("DescribeZones", region, reqID, "zone list")
+			return incomplete("DescribeZones", region, requestID(out), "zone list")
 		}
 		return err
 	})

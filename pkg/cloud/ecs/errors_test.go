@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	ecssdk "github.com/alibabacloud-go/ecs-20140526/v4/client"
 	"github.com/alibabacloud-go/tea/tea"
 	"github.com/stretchr/testify/assert"
 
@@ -75,5 +76,22 @@ func TestSplitEndpoint(t *testing.T) {
 	for _, bad := range []string{"ftp://x", "http://", "http://h/path", "://x"} {
 		_, _, err := splitEndpoint(bad)
 		assert.Error(t, err, bad)
+	}
+}
+
+func TestRequestIDOfAnAnswer(t *testing.T) {
+	var none *ecssdk.CreateDiskResponse
+	for name, tc := range map[string]struct {
+		answer any
+		want   string
+	}{
+		"no answer":         {none, ""},
+		"answer, no body":   {&ecssdk.CreateDiskResponse{}, ""},
+		"body, no ID":       {&ecssdk.CreateDiskResponse{Body: &ecssdk.CreateDiskResponseBody{}}, ""},
+		"create disk":       {&ecssdk.CreateDiskResponse{Body: &ecssdk.CreateDiskResponseBody{RequestId: tea.String("req-1")}}, "req-1"},
+		"describe zones":    {&ecssdk.DescribeZonesResponse{Body: &ecssdk.DescribeZonesResponseBody{RequestId: tea.String("req-2")}}, "req-2"},
+		"not an SDK answer": {"answer", ""},
+	} {
+		assert.Equal(t, tc.want, requestID(tc.answer), name)
 	}
 }

@@ -32,11 +32,7 @@ func (c *client) CreateSnapshot(ctx context.Context, o SnapshotOptions) (string,
 			return err
 		}
 		if out == nil || out.Body == nil || tea.StringValue(out.Body.SnapshotId) == "" {
-			var reqID string
-			if out != nil && out.Body != nil {
-				reqID = tea.StringValue(out.Body.RequestId)
-			}
-			return incomplete("CreateSnapshot", o.DiskID, reqID, "snapshot ID")
+			return incomplete("CreateSnapshot", o.DiskID, requestID(out), "snapshot ID")
 		}
 		id = tea.StringValue(out.Body.SnapshotId)
 		return nil
@@ -80,11 +76,7 @@ func (c *client) describeSnapshots(ctx context.Context, region, resource string,
 	err := c.call(ctx, "DescribeSnapshots", region, resource, func(sdk *ecssdk.Client, rt *util.RuntimeOptions) (err error) {
 		out, err = sdk.DescribeSnapshotsWithOptions(req, rt)
 		if err == nil && (out == nil || out.Body == nil || out.Body.Snapshots == nil) {
-			var reqID string
-			if out != nil && out.Body != nil {
-				reqID = tea.StringValue(out.Body.RequestId)
-			}
-			return incomplete("DescribeSnapshots", resource, reqID, "snapshot list")
+			return incomplete("DescribeSnapshots", resource, requestID(out), "snapshot list")
 		}
 		return err
 	})
@@ -120,11 +112,7 @@ func (c *client) CopySnapshot(ctx context.Context, o CopySnapshotOptions) (strin
 			return err
 		}
 		if out == nil || out.Body == nil || tea.StringValue(out.Body.SnapshotId) == "" {
-			var reqID string
-			if out != nil && out.Body != nil {
-				reqID = tea.StringValue(out.Body.RequestId)
-			}
-			return incomplete("CopySnapshot", o.SnapshotID, reqID, "snapshot ID")
+			return incomplete("CopySnapshot", o.SnapshotID, requestID(out), "snapshot ID")
 		}
 		id = tea.StringValue(out.Body.SnapshotId)
 		return nil
