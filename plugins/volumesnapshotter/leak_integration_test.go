@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/internal/clocktest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -20,29 +22,10 @@ import (
 // linkedClock is a clock that moves on whenever the plugin waits on it, and moves the emulator's ECS
 // clock along: a restore's minutes pass in milliseconds, and ECS makes progress in them.
 func linkedClock(t *testing.T, srv *emulatortest.Server) *clocktesting.FakeClock {
-	const step = 5 * time.Second
-	clk := clocktesting.NewFakeClock(time.Now())
-	done, stopped := make(chan struct{}), make(chan struct{})
-	t.Cleanup(func() { close(done); <-stopped })
-	go func() {
-		defer close(stopped)
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(time.Millisecond):
-			}
-			if !clk.HasWaiters() {
-				continue
-			}
-			if _, err := srv.ECS().AdvanceClock(step); err != nil {
-				t.Errorf("advance the emulator's clock: %v", err)
-				return
-			}
-			clk.Step(step)
-		}
-	}()
-	return clk
+	return clocktest.Stepping(t, time.Now(), 5*time.Second, func(step time.Duration) error {
+		_, err := srv.ECS().AdvanceClock(step)
+		return err
+	})
 }
 
 // regionState counts what the emulator's admin API reports in a region.

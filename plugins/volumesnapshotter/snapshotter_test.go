@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/internal/clocktest"
+
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,22 +50,8 @@ type harness struct {
 func newSnapshotter(t *testing.T, config map[string]string, backups BackupReader) harness {
 	t.Helper()
 	fake := newFakeECS()
-	clk := clocktesting.NewFakeClock(epoch)
+	clk := clocktest.Stepping(t, epoch, time.Second, nil)
 	fake.clock = clk
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done) })
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(time.Millisecond):
-				if clk.HasWaiters() {
-					clk.Step(time.Second)
-				}
-			}
-		}
-	}()
 	log := logrus.New()
 	log.SetOutput(io.Discard)
 	s := New(log, Dependencies{

@@ -5,10 +5,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/internal/clocktest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"k8s.io/utils/clock"
-	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 	emuecs "github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
@@ -52,27 +53,6 @@ func newClientOn(t *testing.T, endpoint, secret string, clk clock.WithTicker) ec
 	c, err := ecs.New(ecs.Config{Endpoint: endpoint, Credentials: staticCreds{AccessKeyID: testAK, AccessKeySecret: secret}, Clock: clk})
 	require.NoError(t, err)
 	return c
-}
-
-// steppingClock is a fake clock that moves on a second whenever someone waits on it, so that backoffs
-// take no real time; it reports how far it moved.
-func steppingClock(t *testing.T) *clocktesting.FakeClock {
-	clk := clocktesting.NewFakeClock(time.Unix(0, 0))
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done) })
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case <-time.After(time.Millisecond):
-				if clk.HasWaiters() {
-					clk.Step(time.Second)
-				}
-			}
-		}
-	}()
-	return clk
 }
 
 func ctx(t *testing.T) context.Context {
@@ -173,7 +153,7 @@ func TestLostAnswerIsRetriedWithoutDuplicates(t *testing.T) {
 
 func TestThrottlingIsRetried(t *testing.T) {
 	srv, _ := newEnv(t)
-	clk := steppingClock(t)
+	clk := clocktest.Stepping(t, time.Unix(0, 0), time.Second, nil)
 	c := newClientOn(t, srv.URL, testSK, clk)
 	diskID := addDisk(t, srv, essd("cn-hangzhou", "cn-hangzhou-h"))
 	srv.Faults().Add(faults.Fault{Service: "ecs", Operation: "DescribeDisks", Code: "Throttling.User", Count: 2})

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/internal/clocktest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -85,7 +87,7 @@ func TestAnswersWithoutTheirContentAreErrors(t *testing.T) {
 	for _, body := range []string{`{"RequestId":"R-stub"}`, `{}`} {
 		t.Run(body, func(t *testing.T) {
 			stub, endpoint := newStubECS(t, body)
-			c := newClientOn(t, endpoint, testSK, steppingClock(t))
+			c := newClientOn(t, endpoint, testSK, clocktest.Stepping(t, time.Unix(0, 0), time.Second, nil))
 			creations := map[string]func() error{
 				"CreateDisk": func() error {
 					_, err := c.CreateDisk(ctx(t), ecs.DiskOptions{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Category: "cloud_essd"})

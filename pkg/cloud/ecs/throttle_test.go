@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/internal/clocktest"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -17,27 +19,9 @@ import (
 var errThrottled = &cloud.Error{Service: "ecs", Operation: "Op", Kind: cloud.ErrThrottled, Code: "Throttling.User"}
 var errRefused = &cloud.Error{Service: "ecs", Operation: "Op", Kind: cloud.ErrInvalid, Code: "IncorrectDiskStatus"}
 
-// advance steps the fake clock whenever someone waits on it, until done is closed.
-func advance(clk *clocktesting.FakeClock, done <-chan struct{}) {
-	for {
-		select {
-		case <-done:
-			return
-		default:
-		}
-		if clk.HasWaiters() {
-			clk.Step(time.Second)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 func TestThrottleRetriesUntilSuccessAndBacksOff(t *testing.T) {
-	clk := clocktesting.NewFakeClock(time.Unix(0, 0))
+	clk := clocktest.Stepping(t, time.Unix(0, 0), time.Second, nil)
 	th := newThrottle(clk)
-	done := make(chan struct{})
-	defer close(done)
-	go advance(clk, done)
 
 	var calls int32
 	err := th.do(context.Background(), func() error {
@@ -127,11 +111,8 @@ func TestThrottleIsSharedByAllCalls(t *testing.T) {
 }
 
 func TestThrottleGivesUpAndDoesNotRetryOtherErrors(t *testing.T) {
-	clk := clocktesting.NewFakeClock(time.Unix(0, 0))
+	clk := clocktest.Stepping(t, time.Unix(0, 0), time.Second, nil)
 	th := newThrottle(clk)
-	done := make(chan struct{})
-	defer close(done)
-	go advance(clk, done)
 
 	var calls int32
 	err := th.do(context.Background(), func() error { atomic.AddInt32(&calls, 1); return errThrottled })
