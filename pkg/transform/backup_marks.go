@@ -21,17 +21,18 @@ func NewBackupMarks() BackupMarks { return BackupMarks{} }
 // Name returns the rule's name.
 func (BackupMarks) Name() string { return BackupMarksRule }
 
-// Apply removes the annotation.
+// Apply removes the annotation. It runs on every restored item, so it reads the annotations in place
+// rather than through GetAnnotations, which copies them.
 func (BackupMarks) Apply(item Item, out *Outcome) error {
-	annotations := item.Object.GetAnnotations()
+	meta, _ := item.Object.Object["metadata"].(map[string]any)
+	annotations, _ := meta["annotations"].(map[string]any)
 	if _, ok := annotations[velerov1.MustIncludeAdditionalItemAnnotation]; !ok {
 		return nil
 	}
 	delete(annotations, velerov1.MustIncludeAdditionalItemAnnotation)
 	if len(annotations) == 0 {
-		annotations = nil
+		delete(meta, "annotations")
 	}
-	item.Object.SetAnnotations(annotations)
 	out.Note(BackupMarksRule, "annotation %s removed: it told Velero what to back up with %s and means nothing in a restored object",
 		velerov1.MustIncludeAdditionalItemAnnotation, Key(item.Object))
 	return nil
