@@ -3,16 +3,12 @@ package volumesnapshotter
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata"
 )
 
 // regionFromMetadata is Config.RegionFrom for a region the ECS metadata service gave.
 const regionFromMetadata = "the ECS metadata service (this node's region)"
-
-// metadataTimeout bounds the region lookup; off ECS the service does not answer at all.
-const metadataTimeout = 10 * time.Second
 
 // nodeRegion is the region of the ECS instance the plugin runs on, which the existing plugin used for a
 // location that names no region. Asking is not allowed when notOnECS or the environment turn the
@@ -27,13 +23,12 @@ func (s *Snapshotter) nodeRegion(cfg Config) (string, error) {
 		return "", fmt.Errorf("config key %q is not set, and %s=true forbids asking the ECS metadata service for this node's region; %s",
 			keyRegion, metadata.EnvDisabled, set)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), metadataTimeout)
-	defer cancel()
+	// The metadata client bounds its own calls: off ECS the service does not answer at all.
 	client := metadata.FromEnvironment(s.deps.Getenv)
 	if s.deps.MetadataEndpoint != "" {
 		client = metadata.New(s.deps.MetadataEndpoint)
 	}
-	region, err := client.Region(ctx)
+	region, err := client.Region(context.Background())
 	if err != nil {
 		return "", fmt.Errorf("config key %q is not set, and the ECS metadata service could not tell this node's region (%w); %s",
 			keyRegion, err, set)
