@@ -34,8 +34,11 @@ func TestECSPersistenceAcrossRestart(t *testing.T) {
 
 	files, err := os.ReadDir(filepath.Join(dir, "ecs"))
 	require.NoError(t, err)
-	require.Len(t, files, 1, "only state.json, no temporary files")
-	assert.Equal(t, "state.json", files[0].Name())
+	var names []string
+	for _, f := range files {
+		names = append(names, f.Name())
+	}
+	assert.ElementsMatch(t, []string{"state.json", "disks", "snapshots", "tmp"}, names, "no temporary state files")
 	stale := filepath.Join(dir, "ecs", "state.json.tmp-123")
 	require.NoError(t, os.WriteFile(stale, []byte("{half"), 0o644)) // a write a crash cut short
 
@@ -69,4 +72,27 @@ func TestECSPersistenceAcrossRestart(t *testing.T) {
 func describeDiskStatus(t *testing.T, c *ecssdk.Client, id string) string {
 	t.Helper()
 	return tea.StringValue(describeDisk(t, c, "cn-hangzhou", id).Status)
+}
+
+func TestECSContentSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	opts := func(o *emulator.Options) { o.DataDir = dir }
+	srv := newServer(t, opts)
+	disk := diskContent(t, srv, addDisk(t, srv).ID)
+	writeFiles(t, disk.DataDir, map[string]string{"a/b.txt": "kept"})
+	snap := createSnapshot(t, newECSClient(t, srv, "cn-hangzhou"), &ecssdk.CreateSnapshotRequest{DiskId: tea.String(disk.ID), InstantAccess: tea.Bool(true)})
+	want := checksums(t, disk.DataDir)
+	require.NoError(t, srv.Close())
+	orphan := filepath.Join(dir, "ecs", "disks", "d-deletedbeforecrash0")
+	require.NoError(t, os.MkdirAll(orphan, 0o755)) // a crash between saving a deletion and removing the content
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "ecs", "tmp", "content-1"), 0o755))
+
+	again := newServer(t, opts)
+	assert.Equal(t, want, checksums(t, diskContent(t, again, disk.ID).DataDir))
+	res, err := newECSClient(t, again, "cn-hangzhou").CreateDisk(&ecssdk.CreateDiskRequest{RegionId: tea.String("cn-hangzhou"),
+		ZoneId: tea.String("cn-hangzhou-h"), DiskCategory: tea.String("cloud_essd"), SnapshotId: tea.String(snap)})
+	require.NoError(t, err)
+	assert.Equal(t, want, checksums(t, diskContent(t, again, tea.StringValue(res.Body.DiskId)).DataDir), "snapshot content is kept too")
+	assert.NoDirExists(t, orphan, "content of a resource the state lacks is swept")
+	assert.NoDirExists(t, filepath.Join(dir, "ecs", "tmp", "content-1"), "a copy a crash cut short is swept")
 }

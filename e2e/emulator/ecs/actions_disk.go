@@ -44,6 +44,9 @@ func (s *Service) createDisk(c *call) (any, *apiError) {
 		return nil, e
 	}
 	d.ID = s.st.uniqueID("d-")
+	if e := s.fillDisk(d); e != nil {
+		return nil, e
+	}
 	s.st.disks[d.ID] = d
 	s.remember(c, d.ID)
 	c.changed = true
@@ -63,6 +66,7 @@ func (s *Service) deleteDisk(c *call) (any, *apiError) {
 		return nil, errIncorrectDiskStatus(id, st)
 	}
 	delete(s.st.disks, id)
+	s.dropDiskContent(id)
 	c.changed = true
 	return requestOnly{RequestID: c.id}, nil
 }

@@ -43,6 +43,12 @@ func (s *Service) createSnapshotGroup(c *call) (any, *apiError) {
 		if snap.InstantAccess {
 			snap.InstantAccessRetentionDays = int32(instantDays)
 		}
+		if e := s.captureContent(snap.ID, s.st.diskDir(d.ID)); e != nil {
+			for _, id := range g.SnapshotIDs {
+				s.st.removeSnapshot(id) // the group is not stored: its taken snapshots go with it
+			}
+			return nil, e
+		}
 		s.st.snapshots[snap.ID] = snap
 		g.SnapshotIDs = append(g.SnapshotIDs, snap.ID)
 	}

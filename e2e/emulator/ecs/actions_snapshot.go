@@ -73,6 +73,9 @@ func (s *Service) createSnapshot(c *call) (any, *apiError) {
 	if snap.InstantAccess {
 		snap.InstantAccessRetentionDays = int32(instantDays)
 	}
+	if e := s.captureContent(snap.ID, s.st.diskDir(d.ID)); e != nil {
+		return nil, e
+	}
 	s.st.snapshots[snap.ID] = snap
 	s.remember(c, snap.ID)
 	c.changed = true
@@ -208,6 +211,9 @@ func (s *Service) copySnapshot(c *call) (any, *apiError) {
 		// KMS keys are regional: the copy is encrypted with the key named for the destination, or the
 		// destination's service key when none is named.
 		cp.KMSKeyID = c.p.str("KMSKeyId")
+	}
+	if e := s.captureContent(cp.ID, s.st.snapshotDir(src.ID)); e != nil {
+		return nil, e
 	}
 	s.st.snapshots[cp.ID] = cp
 	s.remember(c, cp.ID)

@@ -97,6 +97,9 @@ func (s *Service) AddDisk(spec DiskSpec) (DiskState, error) {
 	if d.ID == "" {
 		d.ID = s.st.uniqueID("d-")
 	}
+	if e := s.fillDisk(d); e != nil {
+		return DiskState{}, fmt.Errorf("add disk fixture %s: %s", d.ID, e.message)
+	}
 	if spec.Status == DiskInUse {
 		d.InstanceID = spec.InstanceID
 		if d.InstanceID == "" {
@@ -106,6 +109,7 @@ func (s *Service) AddDisk(spec DiskSpec) (DiskState, error) {
 	s.st.disks[d.ID] = d
 	if err := s.st.save(); err != nil {
 		delete(s.st.disks, d.ID)
+		s.dropDiskContent(d.ID)
 		return DiskState{}, fmt.Errorf("add disk fixture %s: %w", d.ID, err)
 	}
 	return DiskState{Disk: *d, Status: d.status(now)}, nil

@@ -12,6 +12,9 @@ import (
 var (
 	ErrInvalid  = errors.New("invalid request")
 	ErrConflict = errors.New("already exists")
+	ErrNotFound = errors.New("not found")
+	ErrInUse    = errors.New("disk is in use by instance")
+	ErrNotReady = errors.New("disk is not ready")
 )
 
 // apiError is an ECS error answer: an HTTP status and the JSON body the SDK turns into *tea.SDKError.

@@ -35,6 +35,7 @@ type clientToken struct {
 }
 
 type store struct {
+	root      string // <DataDir>/ecs
 	path      string
 	offset    time.Duration // the ECS clock runs this far ahead of the wall clock
 	disks     map[string]*Disk
@@ -48,7 +49,7 @@ func openStore(dataDir string) (*store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create ecs state dir: %w", err)
 	}
-	st := &store{path: filepath.Join(dir, "state.json"), disks: map[string]*Disk{}, snapshots: map[string]*Snapshot{},
+	st := &store{root: dir, path: filepath.Join(dir, "state.json"), disks: map[string]*Disk{}, snapshots: map[string]*Snapshot{},
 		groups: map[string]*SnapshotGroup{}, tokens: map[string]*clientToken{}}
 	// A write interrupted before its rename leaves a temporary file; the state it held never counted.
 	if stale, err := filepath.Glob(st.path + ".tmp-*"); err == nil {
@@ -58,7 +59,7 @@ func openStore(dataDir string) (*store, error) {
 	}
 	data, err := os.ReadFile(st.path)
 	if errors.Is(err, os.ErrNotExist) {
-		return st, nil
+		return st, st.reconcileContent()
 	} else if err != nil {
 		return nil, fmt.Errorf("read ecs state: %w", err)
 	}
@@ -79,7 +80,7 @@ func openStore(dataDir string) (*store, error) {
 	for _, t := range f.ClientTokens {
 		st.tokens[t.Action+"/"+t.Token] = t
 	}
-	return st, nil
+	return st, st.reconcileContent()
 }
 
 // save writes the whole state atomically.
@@ -129,13 +130,15 @@ func (st *store) reap(now time.Time) bool {
 	return changed
 }
 
-// removeSnapshot deletes a snapshot and its place in a group; a group without snapshots goes too.
+// removeSnapshot deletes a snapshot, its content and its place in a group; a group without snapshots
+// goes too. Content that cannot be removed now is swept at the next start.
 func (st *store) removeSnapshot(id string) {
 	snap := st.snapshots[id]
 	if snap == nil {
 		return
 	}
 	delete(st.snapshots, id)
+	_ = removeContent(st.snapshotDir(id))
 	g := st.groups[snap.GroupID]
 	if g == nil {
 		return
