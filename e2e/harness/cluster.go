@@ -22,10 +22,14 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 )
 
-// Cluster is one local control plane: etcd, kube-apiserver and kube-controller-manager. There is no
-// scheduler and no kubelet: pods stay Pending, which Velero backs up and restores like any object.
+// Cluster is one local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) in
+// one cloud region, with fake nodes spread over the region's zones. kwok plays the nodes' kubelets: it
+// keeps them Ready and moves the pods scheduled onto them to Running with a host and pod IP, but no
+// container runs.
 type Cluster struct {
 	Name       string
 	Dir        string
@@ -34,15 +38,19 @@ type Cluster struct {
 	// Client reads and writes the cluster's objects, Velero's included.
 	Client client.Client
 
-	session *Session
-	opts    ClusterOptions
-	pki     clusterPKI
-	etcdURL string
-	env     []string
-	etcd    *Process
-	api     *Process
-	kcm     *Process
-	velero  *Process
+	session   *Session
+	opts      ClusterOptions
+	region    string
+	nodes     []Node
+	pki       clusterPKI
+	etcdURL   string
+	env       []string
+	etcd      *Process
+	api       *Process
+	kcm       *Process
+	scheduler *Process
+	kwok      *Process
+	velero    *Process
 }
 
 // ClusterOptions change how a cluster's kube-apiserver and `velero server` run; the zero value is what
@@ -57,6 +65,11 @@ type ClusterOptions struct {
 	// VeleroServerEnv is added to velero server's environment (KEY=value), which its plugins inherit,
 	// as `velero install` puts variables into the Deployment.
 	VeleroServerEnv []string
+	// Region is the cloud region of the cluster's nodes; "" means emulator.DefaultRegion.
+	Region string
+	// Nodes are the cluster's fake nodes: nil means three spread over the region's zones, an empty
+	// slice none.
+	Nodes []NodeSpec
 }
 
 // StartCluster starts a control plane named name and waits until it serves and its controllers run.
@@ -67,7 +80,14 @@ func (s *Session) StartCluster(ctx context.Context, name string) (*Cluster, erro
 // StartClusterWith is StartCluster with options for the cluster's kube-apiserver and velero server.
 func (s *Session) StartClusterWith(ctx context.Context, name string, opts ClusterOptions) (*Cluster, error) {
 	dir := filepath.Join(s.Dir, name)
-	c := &Cluster{Name: name, Dir: dir, Kubeconfig: filepath.Join(dir, "kubeconfig"), session: s, opts: opts}
+	c := &Cluster{Name: name, Dir: dir, Kubeconfig: filepath.Join(dir, "kubeconfig"), session: s, opts: opts, region: opts.Region}
+	if c.region == "" {
+		c.region = emulator.DefaultRegion
+	}
+	planned, err := c.planNodes()
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
+	}
 	for _, sub := range []string{"home", "tmp", "logs", "flexvolume"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, err
@@ -77,14 +97,14 @@ func (s *Session) StartClusterWith(ctx context.Context, name string, opts Cluste
 	// and go-plugin's sockets inside the session, and apart from the other cluster's.
 	c.env = append(os.Environ(), "HOME="+filepath.Join(dir, "home"), "TMPDIR="+filepath.Join(dir, "tmp"),
 		"KUBECONFIG="+c.Kubeconfig)
-	var err error
 	if c.pki, err = newClusterPKI(filepath.Join(dir, "pki")); err != nil {
 		return nil, err
 	}
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
-	}{{"etcd", c.startEtcd}, {"kube-apiserver", c.startAPIServer}, {"kube-controller-manager", c.startControllerManager}}
+	}{{"etcd", c.startEtcd}, {"kube-apiserver", c.startAPIServer}, {"kube-controller-manager", c.startControllerManager},
+		{"nodes", func(ctx context.Context) error { return c.createNodes(ctx, planned) }}}
 	for _, st := range steps {
 		if err := st.fn(ctx); err != nil {
 			return c, fmt.Errorf("cluster %s: start %s: %w", name, st.name, err)
@@ -225,7 +245,7 @@ func (c *Cluster) Stop() {
 	if c.velero != nil {
 		c.velero.Stop()
 	}
-	for _, p := range []*Process{c.kcm, c.api, c.etcd} {
+	for _, p := range []*Process{c.kwok, c.scheduler, c.kcm, c.api, c.etcd} {
 		if p != nil {
 			p.Stop()
 		}

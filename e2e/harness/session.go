@@ -23,6 +23,8 @@ type Session struct {
 	Bins   Binaries
 	Dir    string
 	Procs  Processes
+
+	addrs addressBook // node IPs and pod CIDRs, unique across the session's clusters
 }
 
 // NewSession makes a fresh session directory named after what runs in it.
