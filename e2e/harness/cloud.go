@@ -69,9 +69,13 @@ func (s *Session) StartCloud(ctx context.Context, buckets ...string) (*Cloud, er
 		s.Bins.Emulator, args...); err != nil {
 		return nil, err
 	}
-	return c, waitFor(ctx, 30*time.Second, "the emulator", c.proc, func(ctx context.Context) error {
+	err = waitFor(ctx, 30*time.Second, "the emulator", c.proc, func(ctx context.Context) error {
 		return httpOK(ctx, c.http, c.Endpoint+"/_admin/state", "")
 	})
+	if err == nil {
+		s.cloud.Store(c) // clusters' CSI layers create disks there from now on
+	}
+	return c, err
 }
 
 // OSS is a client of the emulated OSS through the same code the plugin uses (the real SDK): its reads

@@ -8,11 +8,18 @@ import (
 	"net/url"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
+	ecscloud "github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/ecs"
 )
 
 // ErrDiskAttachedElsewhere is what AttachDisk and DetachDisk return for a disk attached to another
 // instance (node).
 var ErrDiskAttachedElsewhere = errors.New("disk is attached to another instance")
+
+// ECSClient is a client of the emulated ECS through the same code the plugin uses (the real SDK).
+func (c *Cloud) ECSClient() (ecscloud.Client, error) {
+	return ecscloud.New(ecscloud.Config{Endpoint: c.Endpoint,
+		Credentials: staticCredentials{AccessKeyID: c.accessKeyID, AccessKeySecret: c.AccessKeySecret}})
+}
 
 // AddDisk creates an ECS disk as a test fixture, as if a cluster's CSI driver had provisioned it.
 func (c *Cloud) AddDisk(ctx context.Context, spec ecs.DiskSpec) (ecs.DiskState, error) {

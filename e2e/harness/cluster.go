@@ -51,6 +51,7 @@ type Cluster struct {
 	scheduler *Process
 	kwok      *Process
 	velero    *Process
+	csi       *csiLayer
 }
 
 // ClusterOptions change how a cluster's kube-apiserver and `velero server` run; the zero value is what
@@ -70,6 +71,8 @@ type ClusterOptions struct {
 	// Nodes are the cluster's fake nodes: nil means three spread over the region's zones, an empty
 	// slice none.
 	Nodes []NodeSpec
+	// CSIDrivers are served by the cluster's fake CSI layer besides Alibaba Cloud's disk, NAS and OSS.
+	CSIDrivers []CSIDriver
 }
 
 // StartCluster starts a control plane named name and waits until it serves and its controllers run.
@@ -104,7 +107,7 @@ func (s *Session) StartClusterWith(ctx context.Context, name string, opts Cluste
 		name string
 		fn   func(context.Context) error
 	}{{"etcd", c.startEtcd}, {"kube-apiserver", c.startAPIServer}, {"kube-controller-manager", c.startControllerManager},
-		{"nodes", func(ctx context.Context) error { return c.createNodes(ctx, planned) }}}
+		{"nodes", func(ctx context.Context) error { return c.createNodes(ctx, planned) }}, {"csi layer", c.startCSI}}
 	for _, st := range steps {
 		if err := st.fn(ctx); err != nil {
 			return c, fmt.Errorf("cluster %s: start %s: %w", name, st.name, err)

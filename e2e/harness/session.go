@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,6 +28,20 @@ type Session struct {
 	Procs  Processes
 
 	addrs addressBook // node IPs and pod CIDRs, unique across the session's clusters
+
+	cloud   atomic.Pointer[Cloud] // what StartCloud started; clusters' disk volumes live there
+	closeMu sync.Mutex
+	closers []func() // what runs inside the harness's process (CSI layers), stopped before the processes
+}
+
+// Cloud is the emulated cloud StartCloud started, or nil.
+func (s *Session) Cloud() *Cloud { return s.cloud.Load() }
+
+// onClose registers fn to run when the session closes, before its processes stop.
+func (s *Session) onClose(fn func()) {
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	s.closers = append(s.closers, fn)
 }
 
 // NewSession makes a fresh session directory named after what runs in it.
@@ -43,6 +60,13 @@ func (l Layout) NewSession(bins Binaries, name string) (*Session, error) {
 // Close stops every process the session started and fails if any survives. The directory is removed
 // unless keep is set (a failed run keeps its logs); only the newest few kept ones stay.
 func (s *Session) Close(keep bool) error {
+	s.closeMu.Lock()
+	closers := s.closers
+	s.closers = nil
+	s.closeMu.Unlock()
+	for _, fn := range slices.Backward(closers) {
+		fn()
+	}
 	err := s.Procs.StopAll()
 	if !keep && err == nil {
 		err = os.RemoveAll(s.Dir)

@@ -81,6 +81,13 @@ func sizeLimit(category, performanceLevel string) sizeRange {
 	return sizeLimits[category]
 }
 
+// MinDiskSizeGiB is the smallest disk CreateDisk accepts for a category (and, for cloud_essd, a
+// performance level); ok is false for a combination ECS does not sell.
+func MinDiskSizeGiB(category, performanceLevel string) (minGiB int32, ok bool) {
+	r := sizeLimit(category, performanceLevel)
+	return r.min, r != (sizeRange{})
+}
+
 // DefaultRegions is the model used when Options.Regions is empty: three regions, and one zone
 // (cn-beijing-i) that does not sell cloud_efficiency, so tests can see CreateDisk refuse a category.
 func DefaultRegions() []Region {
