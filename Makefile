@@ -56,7 +56,7 @@ build: deps ## Build the plugin binary and the emulator into _output/bin.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/alibabacloud-emulator ./e2e/emulator/cmd/alibabacloud-emulator
 
 .PHONY: components
-components: $(HARNESS) ## Build etcd, kube-apiserver, kube-controller-manager, kubectl, velero, plugin and emulator into .cache.
+components: $(HARNESS) ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, velero, plugin and emulator into .cache.
 	$(HARNESS) build
 
 .PHONY: $(HARNESS)
@@ -99,7 +99,7 @@ lint: ## gofmt and go vet (also with build tags).
 
 .PHONY: verify
 verify: ## Fail if go mod tidy (here and in e2e/components) would change go.mod or go.sum; the tidied files are left for you to commit.
-	@fail=0; for dir in . e2e/components/kubernetes e2e/components/velero; do \
+	@fail=0; for dir in . e2e/components/kubernetes e2e/components/kwok e2e/components/velero; do \
 		before=$$(cat $$dir/go.mod $$dir/go.sum | sha256sum); \
 		(cd $$dir && GOWORK=off $(GO) mod tidy); \
 		if [ "$$(cat $$dir/go.mod $$dir/go.sum | sha256sum)" != "$$before" ]; then \

@@ -33,7 +33,7 @@ const (
 )
 
 // cpuMeter attributes the CPU time the session's processes use while it runs: the target cluster's
-// etcd, kube-apiserver, kube-controller-manager and velero server by name, the plugin processes velero
+// etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok and velero server by name, the plugin processes velero
 // server starts for the restore by binary, the other clusters and the emulator as a whole.
 type cpuMeter struct {
 	target *harness.Cluster

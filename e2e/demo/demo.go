@@ -53,7 +53,7 @@ func Run(ctx context.Context, layout harness.Layout, out io.Writer) (err error) 
 		fn   func(context.Context) error
 	}{
 		{"start the emulated Alibaba Cloud (OSS and ECS)", d.startCloud},
-		{"start cluster A in " + regionA + " (etcd, kube-apiserver, kube-controller-manager)", d.startClusterA},
+		{"start cluster A in " + regionA + " (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok nodes)", d.startClusterA},
 		{"deploy the demo application from examples/demo-app", d.deployApp},
 		{"start velero server in cluster A with the plugin", func(ctx context.Context) error { return d.a.StartVelero(ctx) }},
 		{"cluster A: create the backup location on the vault and the disk snapshot location", d.createLocationA},
@@ -110,18 +110,18 @@ func (d *demo) startCloud(ctx context.Context) (err error) {
 }
 
 func (d *demo) startClusterA(ctx context.Context) (err error) {
-	if d.a, err = d.session.StartCluster(ctx, "a"); err != nil {
+	if d.a, err = d.session.StartClusterWith(ctx, "a", harness.ClusterOptions{Region: regionA}); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "    API server %s\n", d.a.Server)
+	fmt.Fprintf(d.out, "    API server %s, nodes %s\n", d.a.Server, nodeList(d.a))
 	return d.a.InstallVelero(ctx)
 }
 
 func (d *demo) startClusterB(ctx context.Context) (err error) {
-	if d.b, err = d.session.StartCluster(ctx, "b"); err != nil {
+	if d.b, err = d.session.StartClusterWith(ctx, "b", harness.ClusterOptions{Region: regionB}); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "    API server %s\n", d.b.Server)
+	fmt.Fprintf(d.out, "    API server %s, nodes %s\n", d.b.Server, nodeList(d.b))
 	return d.b.InstallVelero(ctx)
 }
 
@@ -268,4 +268,13 @@ func shellJoin(args []string) string {
 		quoted[i] = a
 	}
 	return strings.Join(quoted, " ")
+}
+
+// nodeList names a cluster's nodes with their zones: "a-node-1 (cn-hangzhou-h), ...".
+func nodeList(c *harness.Cluster) string {
+	var parts []string
+	for _, n := range c.Nodes() {
+		parts = append(parts, n.Name+" ("+n.Zone+")")
+	}
+	return strings.Join(parts, ", ")
 }

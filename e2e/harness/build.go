@@ -42,11 +42,14 @@ func (l Layout) buildSteps(bins *Binaries) []buildStep {
 	}
 	plain := func(string) string { return "-s -w" }
 	return []buildStep{
-		{what: "kube-apiserver, kube-controller-manager, kubectl", module: "k8s.io/kubernetes", version: &bins.KubernetesVersion,
+		{what: "kube-apiserver, kube-controller-manager, kube-scheduler, kubectl", module: "k8s.io/kubernetes", version: &bins.KubernetesVersion,
 			dir: "e2e/components/kubernetes", out: l.BinDir() + "/", ldflags: k8sVersion,
-			pkgs: []string{"k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes/cmd/kube-controller-manager", "k8s.io/kubernetes/cmd/kubectl"}},
+			pkgs: []string{"k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes/cmd/kube-controller-manager",
+				"k8s.io/kubernetes/cmd/kube-scheduler", "k8s.io/kubernetes/cmd/kubectl"}},
 		{what: "etcd", module: "go.etcd.io/etcd/server/v3", dir: "e2e/components/kubernetes",
 			pkgs: []string{"go.etcd.io/etcd/server/v3"}, out: filepath.Join(l.BinDir(), "etcd"), ldflags: plain},
+		{what: "kwok (the fake nodes' kubelets)", module: "sigs.k8s.io/kwok", dir: "e2e/components/kwok",
+			pkgs: []string{"sigs.k8s.io/kwok/cmd/kwok"}, out: filepath.Join(l.BinDir(), "kwok"), ldflags: plain},
 		{what: "velero (CLI and server)", module: "github.com/vmware-tanzu/velero", version: &bins.VeleroVersion, dir: "e2e/components/velero",
 			pkgs: []string{"."}, out: filepath.Join(l.BinDir(), "velero"), ldflags: func(v string) string {
 				return "-s -w -X github.com/vmware-tanzu/velero/pkg/buildinfo.Version=" + v

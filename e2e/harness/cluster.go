@@ -14,10 +14,8 @@ import (
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
-	corev1 "k8s.io/api/core/v1"
 	apiextv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -91,7 +89,7 @@ func (s *Session) StartClusterWith(ctx context.Context, name string, opts Cluste
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", name, err)
 	}
-	for _, sub := range []string{"home", "tmp", "logs", "flexvolume"} {
+	for _, sub := range []string{"home", "kwok-home", "tmp", "logs", "flexvolume"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, err
 		}
@@ -106,8 +104,9 @@ func (s *Session) StartClusterWith(ctx context.Context, name string, opts Cluste
 	steps := []struct {
 		name string
 		fn   func(context.Context) error
-	}{{"etcd", c.startEtcd}, {"kube-apiserver", c.startAPIServer}, {"kube-controller-manager", c.startControllerManager},
-		{"nodes", func(ctx context.Context) error { return c.createNodes(ctx, planned) }}, {"csi layer", c.startCSI}}
+	}{{"etcd", c.startEtcd}, {"kube-apiserver", c.startAPIServer},
+		{"controllers, scheduler and nodes", func(ctx context.Context) error { return c.startWorkers(ctx, planned) }},
+		{"csi layer", c.startCSI}}
 	for _, st := range steps {
 		if err := st.fn(ctx); err != nil {
 			return c, fmt.Errorf("cluster %s: start %s: %w", name, st.name, err)
@@ -177,26 +176,6 @@ func (c *Cluster) startAPIServer(ctx context.Context) error {
 		}
 		c.Client, err = client.New(cfg, client.Options{Scheme: Scheme()})
 		return err
-	})
-}
-
-func (c *Cluster) startControllerManager(ctx context.Context) error {
-	var err error
-	c.kcm, err = c.session.Procs.Start(c.Name+"/kube-controller-manager", c.logPath("kube-controller-manager"), c.env,
-		c.session.Bins.KubeControllerManager,
-		"--kubeconfig="+c.Kubeconfig, "--bind-address=127.0.0.1",
-		"--secure-port=0", // nothing here needs its health or metrics endpoint
-		"--leader-elect=false", "--use-service-account-credentials=false",
-		"--flex-volume-plugin-dir="+filepath.Join(c.Dir, "flexvolume"),
-		"--service-account-private-key-file="+c.pki.saKey(), "--root-ca-file="+c.pki.servingCA(),
-		// Claims of restored or pre-bound volumes bind in seconds rather than at the 15 s default.
-		"--pvclaimbinder-sync-period=2s", "--v=1")
-	if err != nil {
-		return err
-	}
-	// The default ServiceAccount appears once the controllers run; pods cannot be created before it.
-	return waitFor(ctx, 60*time.Second, "the default ServiceAccount", c.kcm, func(ctx context.Context) error {
-		return c.Client.Get(ctx, types.NamespacedName{Namespace: "default", Name: "default"}, &corev1.ServiceAccount{})
 	})
 }
 

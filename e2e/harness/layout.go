@@ -1,8 +1,9 @@
-// Package harness runs real Kubernetes control planes (etcd, kube-apiserver, kube-controller-manager),
-// `velero server` with our plugin, and the Alibaba Cloud emulator as local processes on 127.0.0.1. It
-// builds every component from the Go module proxy into the repository's gitignored .cache, and it can
-// run several clusters at once against one emulated cloud, because migrating between clusters is the
-// product's main job. `make demo` and the e2e tests are both built on it.
+// Package harness runs real Kubernetes control planes (etcd, kube-apiserver, kube-controller-manager,
+// kube-scheduler) with fake nodes whose kubelets kwok plays, `velero server` with our plugin, and the
+// Alibaba Cloud emulator as local processes on 127.0.0.1. It builds every component from the Go module
+// proxy into the repository's gitignored .cache, and it can run several clusters at once against one
+// emulated cloud, because migrating between clusters is the product's main job. `make demo` and the e2e
+// tests are both built on it.
 package harness
 
 import (
@@ -58,8 +59,8 @@ func (l Layout) RunDir() string { return filepath.Join(l.Cache(), "run") }
 
 // Binaries are the programs a session runs.
 type Binaries struct {
-	Etcd, KubeAPIServer, KubeControllerManager, Kubectl, Velero, Emulator string
-	PluginDir                                                             string
+	Etcd, KubeAPIServer, KubeControllerManager, KubeScheduler, Kubectl, Kwok, Velero, Emulator string
+	PluginDir                                                                                  string
 	// Versions of the components, as their pinning go.mod files say.
 	KubernetesVersion, VeleroVersion string
 }
@@ -69,7 +70,8 @@ func (l Layout) Binaries() Binaries {
 	bin := func(name string) string { return filepath.Join(l.BinDir(), name) }
 	return Binaries{
 		Etcd: bin("etcd"), KubeAPIServer: bin("kube-apiserver"), KubeControllerManager: bin("kube-controller-manager"),
-		Kubectl: bin("kubectl"), Velero: bin("velero"), Emulator: bin("alibabacloud-emulator"),
+		KubeScheduler: bin("kube-scheduler"), Kubectl: bin("kubectl"), Kwok: bin("kwok"), Velero: bin("velero"),
+		Emulator:  bin("alibabacloud-emulator"),
 		PluginDir: l.PluginDir(),
 	}
 }

@@ -191,6 +191,11 @@ func tail(path string, n int) string {
 
 // waitFor polls check until it succeeds, ctx ends, timeout passes or proc (if any) exits.
 func waitFor(ctx context.Context, timeout time.Duration, what string, proc *Process, check func(context.Context) error) error {
+	return waitWhileRunning(ctx, timeout, what, []*Process{proc}, check)
+}
+
+// waitWhileRunning is waitFor for a check that needs several processes: it gives up when any exits.
+func waitWhileRunning(ctx context.Context, timeout time.Duration, what string, procs []*Process, check func(context.Context) error) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var last error
@@ -198,7 +203,10 @@ func waitFor(ctx context.Context, timeout time.Duration, what string, proc *Proc
 		if last = check(ctx); last == nil {
 			return nil
 		}
-		if proc != nil {
+		for _, proc := range procs {
+			if proc == nil {
+				continue
+			}
 			if err := proc.ExitError(); err != nil {
 				return fmt.Errorf("wait for %s: %w", what, err)
 			}

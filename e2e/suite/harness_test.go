@@ -13,7 +13,8 @@ import (
 )
 
 // Everything the harness started listens on loopback only: etcd, the API servers, Velero's metrics
-// and the emulator. The check reads the kernel's socket tables, so it sees wildcard binds too.
+// and the emulator; kube-scheduler, kube-controller-manager and kwok listen nowhere. The check reads the
+// kernel's socket tables, so it sees wildcard binds too.
 func TestListenersAreLoopbackOnly(t *testing.T) {
 	ls, err := env.session.Listeners()
 	require.NoError(t, err)
@@ -27,6 +28,9 @@ func TestListenersAreLoopbackOnly(t *testing.T) {
 	assert.Equal(t, 2, seen["kube-apiserver"])
 	assert.Equal(t, 2, seen["velero"], "the metrics port of each velero server")
 	assert.Equal(t, 1, seen["alibabacloud-em"])
+	for _, quiet := range []string{"kube-scheduler", "kube-controller", "kwok"} {
+		assert.Zero(t, seen[quiet], quiet)
+	}
 }
 
 // The demo is the product's main job; running it here keeps `make demo` from rotting. It starts an

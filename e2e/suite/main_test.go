@@ -1,9 +1,9 @@
 //go:build e2e
 
-// Package suite holds the end-to-end tests: two local clusters (etcd, kube-apiserver,
-// kube-controller-manager, velero server with our plugin) that share one emulated Alibaba Cloud. Tests
-// drive them with the velero and kubectl commands a user types and look at the result in the clusters
-// and in the emulator's buckets.
+// Package suite holds the end-to-end tests: two local clusters in two regions (etcd, kube-apiserver,
+// kube-controller-manager, kube-scheduler, kwok's fake nodes, velero server with our plugin) that share
+// one emulated Alibaba Cloud. Tests drive them with the velero and kubectl commands a user types and look
+// at the result in the clusters and in the emulator's buckets.
 package suite
 
 import (
@@ -85,7 +85,8 @@ func setUp(ctx context.Context) (err error) {
 	if env.a, err = s.StartCluster(ctx, "a"); err != nil {
 		return err
 	}
-	if env.b, err = s.StartCluster(ctx, "b"); err != nil {
+	// B is in another region, as for a migration; its nodes are in cn-beijing's zones.
+	if env.b, err = s.StartClusterWith(ctx, "b", harness.ClusterOptions{Region: "cn-beijing"}); err != nil {
 		return err
 	}
 	for _, c := range []*harness.Cluster{env.a, env.b} {

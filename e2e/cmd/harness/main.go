@@ -2,8 +2,8 @@
 //
 //	harness build   build every component into .cache (incremental)
 //	harness demo    the main job: back up in cluster A, migrate to cluster B (what `make demo` runs)
-//	harness up      start the emulator and two clusters with Velero, print how to reach them, and
-//	                wait for Ctrl-C (for trying commands by hand)
+//	harness up      start the emulator and two clusters (cn-hangzhou, cn-beijing) with nodes and
+//	                Velero, print how to reach them, and wait for Ctrl-C (for trying commands by hand)
 package main
 
 import (
@@ -64,7 +64,8 @@ func up(ctx context.Context, layout harness.Layout) (err error) {
 	}
 	fmt.Printf("emulator: OSS endpoint %s, region %s, bucket cnfs-oss-up, Velero secret file %s\n", cloud.Endpoint, cloud.Region, cloud.SecretFile)
 	for _, name := range []string{"a", "b"} {
-		c, err := s.StartCluster(ctx, name)
+		region := map[string]string{"a": "cn-hangzhou", "b": "cn-beijing"}[name]
+		c, err := s.StartClusterWith(ctx, name, harness.ClusterOptions{Region: region})
 		if err != nil {
 			return err
 		}
@@ -75,6 +76,10 @@ func up(ctx context.Context, layout harness.Layout) (err error) {
 			return err
 		}
 		fmt.Printf("cluster %s: export KUBECONFIG=%s HOME=%s  (logs in %s/logs)\n", name, c.Kubeconfig, c.Dir+"/home", c.Dir)
+		fmt.Printf("  etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok; nodes in %s:\n", c.Region())
+		for _, n := range c.Nodes() {
+			fmt.Printf("    %s  zone %s  IP %s  filesystem %s\n", n.Name, n.Zone, n.InternalIP, n.Dir)
+		}
 	}
 	fmt.Printf("binaries in %s; press Ctrl-C to stop everything\n", layout.BinDir())
 	<-ctx.Done()

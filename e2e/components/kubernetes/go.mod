@@ -1,5 +1,6 @@
 // Module kubernetes pins the control-plane binaries the e2e harness runs: kube-apiserver,
-// kube-controller-manager and kubectl from k8s.io/kubernetes, and the etcd server that release tests with.
+// kube-controller-manager, kube-scheduler and kubectl from k8s.io/kubernetes, and the etcd server that
+// release tests with.
 module github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/components/kubernetes
 
 go 1.24.0
