@@ -224,6 +224,9 @@ func (c *Cluster) run(ctx context.Context, stdin io.Reader, bin string, global, 
 
 // Stop stops the cluster's processes, Velero first.
 func (c *Cluster) Stop() {
+	if c.csi != nil {
+		c.csi.Stop() // before the API server, whose watches it holds
+	}
 	if c.velero != nil {
 		c.velero.Stop()
 	}

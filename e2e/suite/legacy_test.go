@@ -126,6 +126,16 @@ var legacyExpectations = []restored{
 // be compared with the expected file.
 func stable(u *unstructured.Unstructured) map[string]any {
 	o := u.DeepCopy().Object
+	// What the cluster makes of restored objects differs from run to run: the scheduler places pods,
+	// and a claim restored without a volume gets one provisioned where its pod landed.
+	if node, _, _ := unstructured.NestedString(o, "metadata", "annotations", "volume.kubernetes.io/selected-node"); node != "" {
+		unstructured.RemoveNestedField(o, "spec", "volumeName")
+	}
+	for _, a := range []string{"volume.kubernetes.io/selected-node", "volume.kubernetes.io/storage-provisioner",
+		"volume.beta.kubernetes.io/storage-provisioner"} {
+		unstructured.RemoveNestedField(o, "metadata", "annotations", a)
+	}
+	unstructured.RemoveNestedField(o, "spec", "nodeName")
 	for _, f := range [][]string{
 		{"metadata", "uid"}, {"metadata", "resourceVersion"}, {"metadata", "creationTimestamp"},
 		{"metadata", "managedFields"}, {"metadata", "generation"}, {"status"},
