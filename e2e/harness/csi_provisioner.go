@@ -224,8 +224,8 @@ func (l *csiLayer) deleteVolume(ctx context.Context, pv *corev1.PersistentVolume
 		return os.RemoveAll(dir)
 	}
 	id := pv.Spec.CSI.VolumeHandle
-	if node, ok := l.attached[id]; ok {
-		return fmt.Errorf("disk %s is still attached to %s", id, node.node)
+	if a, ok := l.attached[id]; ok {
+		return fmt.Errorf("disk %s is still attached to %s", id, a.node) // the volume manager detaches it first
 	}
 	client, err := l.ecs()
 	if err != nil {
