@@ -53,7 +53,7 @@ func Run(ctx context.Context, layout harness.Layout, out io.Writer) (err error) 
 		fn   func(context.Context) error
 	}{
 		{"start the emulated Alibaba Cloud (OSS and ECS)", d.startCloud},
-		{"start cluster A in " + regionA + " (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok nodes)", d.startClusterA},
+		{"start cluster A in " + regionA + " (control plane, scheduler, kwok nodes)", d.startClusterA},
 		{"deploy the demo application from examples/demo-app", d.deployApp},
 		{"start velero server in cluster A with the plugin", func(ctx context.Context) error { return d.a.StartVelero(ctx) }},
 		{"cluster A: create the backup location on the vault and the disk snapshot location", d.createLocationA},

@@ -74,3 +74,20 @@ func TestWaitForReportsAnExitedProcess(t *testing.T) {
 	assert.Contains(t, err.Error(), "boom", "the error carries the end of the log")
 	require.NoError(t, ps.StopAll())
 }
+
+// A wait on several components (nodes Ready needs kube-controller-manager and kwok) ends as soon as
+// any of them dies, not at its timeout.
+func TestWaitWhileRunningReportsAnyExitedProcess(t *testing.T) {
+	var ps Processes
+	dir := t.TempDir()
+	sleeper, err := ps.Start("sleeper", filepath.Join(dir, "s.log"), os.Environ(), "/bin/sh", "-c", "sleep 300")
+	require.NoError(t, err)
+	quitter, err := ps.Start("kwok", filepath.Join(dir, "k.log"), os.Environ(), "/bin/sh", "-c", "echo no stages; exit 1")
+	require.NoError(t, err)
+	err = waitWhileRunning(context.Background(), time.Minute, "nodes Ready", []*Process{sleeper, nil, quitter},
+		func(context.Context) error { return assert.AnError })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "wait for nodes Ready: kwok exited (exit status 1)")
+	assert.Contains(t, err.Error(), "no stages")
+	require.NoError(t, ps.StopAll())
+}
