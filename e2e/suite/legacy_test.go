@@ -126,16 +126,6 @@ var legacyExpectations = []restored{
 // be compared with the expected file.
 func stable(u *unstructured.Unstructured) map[string]any {
 	o := u.DeepCopy().Object
-	// What the cluster makes of restored objects differs from run to run: the scheduler places pods,
-	// and a claim restored without a volume gets one provisioned where its pod landed.
-	if node, _, _ := unstructured.NestedString(o, "metadata", "annotations", "volume.kubernetes.io/selected-node"); node != "" {
-		unstructured.RemoveNestedField(o, "spec", "volumeName")
-	}
-	for _, a := range []string{"volume.kubernetes.io/selected-node", "volume.kubernetes.io/storage-provisioner",
-		"volume.beta.kubernetes.io/storage-provisioner"} {
-		unstructured.RemoveNestedField(o, "metadata", "annotations", a)
-	}
-	unstructured.RemoveNestedField(o, "spec", "nodeName")
 	for _, f := range [][]string{
 		{"metadata", "uid"}, {"metadata", "resourceVersion"}, {"metadata", "creationTimestamp"},
 		{"metadata", "managedFields"}, {"metadata", "generation"}, {"status"},
@@ -152,8 +142,8 @@ func stable(u *unstructured.Unstructured) map[string]any {
 }
 
 // dropSchedulingResults drops what cluster B adds after the restore, at a moment the test does not
-// control: the node kube-scheduler gives a pod, and the node and provisioner the volume controller
-// writes on a WaitForFirstConsumer claim once its pod is scheduled. Only B's own values go: a node
+// control: the node kube-scheduler gives a pod, the node and provisioner the volume controller writes
+// on a WaitForFirstConsumer claim once its pod is scheduled, and the volume provisioned for it. Only B's own values go: a node
 // name or a provisioner carried over from the legacy backup stays and fails the comparison.
 func dropSchedulingResults(o map[string]any) {
 	ours := map[string]bool{"diskplugin.csi.alibabacloud.com": true, "nasplugin.csi.alibabacloud.com": true}
@@ -162,6 +152,10 @@ func dropSchedulingResults(o map[string]any) {
 	}
 	if node, _, _ := unstructured.NestedString(o, "spec", "nodeName"); ours[node] && o["kind"] == "Pod" {
 		unstructured.RemoveNestedField(o, "spec", "nodeName")
+	}
+	// B's CSI layer provisions a claim that came without a volume where its pod landed.
+	if node, _, _ := unstructured.NestedString(o, "metadata", "annotations", "volume.kubernetes.io/selected-node"); ours[node] {
+		unstructured.RemoveNestedField(o, "spec", "volumeName")
 	}
 	for _, key := range []string{"volume.kubernetes.io/selected-node", "volume.kubernetes.io/storage-provisioner",
 		"volume.beta.kubernetes.io/storage-provisioner"} {
