@@ -143,8 +143,9 @@ func stable(u *unstructured.Unstructured) map[string]any {
 
 // dropSchedulingResults drops what cluster B adds after the restore, at a moment the test does not
 // control: the node kube-scheduler gives a pod, the node and provisioner the volume controller writes
-// on a WaitForFirstConsumer claim once its pod is scheduled, and the volume provisioned for it. Only B's own values go: a node
-// name or a provisioner carried over from the legacy backup stays and fails the comparison.
+// on a WaitForFirstConsumer claim once its pod is scheduled, and the volume provisioned for it. Only
+// B's own values go: a node name or a provisioner carried over from the legacy backup stays and fails
+// the comparison.
 func dropSchedulingResults(o map[string]any) {
 	ours := map[string]bool{"diskplugin.csi.alibabacloud.com": true, "nasplugin.csi.alibabacloud.com": true}
 	for _, n := range env.b.Nodes() {
