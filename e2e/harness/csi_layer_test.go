@@ -42,11 +42,11 @@ func newLayerWorld(t *testing.T, withCloud bool) *layerWorld {
 	t.Helper()
 	dir := t.TempDir()
 	s := &Session{Dir: dir}
-	node := func(name, zone string) Node {
-		return Node{Name: name, Region: "cn-hangzhou", Zone: zone, Dir: filepath.Join(dir, "nodes", "a", name), KubeletRoot: DefaultKubeletRoot}
+	node := func(name, zone, root string) Node {
+		return Node{Name: name, Region: "cn-hangzhou", Zone: zone, Dir: filepath.Join(dir, "nodes", "a", name), KubeletRoot: root}
 	}
-	c := &Cluster{Name: "a", session: s, region: "cn-hangzhou",
-		nodes: []Node{node("a-node-1", "cn-hangzhou-h"), node("a-node-2", "cn-hangzhou-i"), node("a-node-3", "cn-hangzhou-h")}}
+	c := &Cluster{Name: "a", session: s, region: "cn-hangzhou", nodes: []Node{node("a-node-1", "cn-hangzhou-h", DefaultKubeletRoot),
+		node("a-node-2", "cn-hangzhou-i", "/data/kubelet"), node("a-node-3", "cn-hangzhou-h", DefaultKubeletRoot)}}
 	drivers, err := csiDrivers([]CSIDriver{{Name: ebsDriver, Kind: CSIZonal, TopologyKey: "topology.ebs.csi.aws.com/zone"}})
 	require.NoError(t, err)
 	log := logrus.New()

@@ -131,6 +131,9 @@ func TestCSIProvisionsSharedVolumeForFirstConsumer(t *testing.T) {
 	w.put("pods", runningPod("p2", "a-node-2", "shared"))
 	w.l.pass(ctx)
 	m1, m2 := w.mountOf("a-node-1", "p1", pluginCSI, pv.Name, "mount"), w.mountOf("a-node-2", "p2", pluginCSI, pv.Name, "mount")
+	node2, _ := w.l.c.Node("a-node-2")
+	assert.Equal(t, node2.HostPath("/data/kubelet/pods/pod-uid-p2/volumes/kubernetes.io~csi/"+pv.Name+"/mount"), m2,
+		"a node's own kubelet root")
 	require.NoError(t, os.WriteFile(filepath.Join(m1, "hello.txt"), []byte("from p1"), 0o644))
 	data, err := os.ReadFile(filepath.Join(m2, "hello.txt"))
 	require.NoError(t, err)
