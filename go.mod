@@ -13,6 +13,7 @@ require (
 	github.com/spf13/pflag v1.0.10
 	github.com/stretchr/testify v1.12.1
 	github.com/vmware-tanzu/velero v1.18.3
+	go.uber.org/goleak v1.3.0
 	k8s.io/api v0.33.12
 	k8s.io/apiextensions-apiserver v0.33.12
 	k8s.io/apimachinery v0.33.12

@@ -137,18 +137,26 @@ func (c *Cluster) startCSI(ctx context.Context) error {
 	logger.SetLevel(logrus.DebugLevel)
 	l := newCSILayer(c, kube, drivers, logger.WithField("cluster", c.Name))
 	l.logFile = logFile
-	if err := l.labelNodes(ctx); err != nil {
+	if err := l.begin(ctx, c.api.Exited()); err != nil {
 		_ = logFile.Close()
 		return err
 	}
-	l.factory = informers.NewSharedInformerFactory(kube, 0)
+	return nil
+}
+
+// begin labels the nodes, fills the caches and starts the loop; the loop ends with Stop, or when
+// apiExited closes (the cluster's API server is gone: nothing left to serve).
+func (l *csiLayer) begin(ctx context.Context, apiExited <-chan struct{}) error {
+	if err := l.labelNodes(ctx); err != nil {
+		return err
+	}
+	l.factory = informers.NewSharedInformerFactory(l.kube, 0)
 	core, storage := l.factory.Core().V1(), l.factory.Storage().V1()
 	l.pods, l.claims, l.volumes, l.classes = core.Pods().Lister(), core.PersistentVolumeClaims().Lister(),
 		core.PersistentVolumes().Lister(), storage.StorageClasses().Lister()
 	for _, inf := range []cache.SharedIndexInformer{core.Pods().Informer(), core.PersistentVolumeClaims().Informer(),
 		core.PersistentVolumes().Informer(), storage.StorageClasses().Informer()} {
 		if _, err := inf.AddEventHandler(l.handler()); err != nil {
-			_ = logFile.Close()
 			return err
 		}
 	}
@@ -157,23 +165,23 @@ func (c *Cluster) startCSI(ctx context.Context) error {
 	l.factory.Start(runCtx.Done())
 	for typ, ok := range l.factory.WaitForCacheSync(ctx.Done()) {
 		if !ok {
-			l.Stop()
+			l.shutdown()
 			return fmt.Errorf("csi layer: cache of %v did not sync", typ)
 		}
 	}
-	c.csi = l
-	c.session.onClose(l.Stop)
+	l.c.csi = l
+	l.c.session.onClose(l.Stop)
 	l.wg.Add(2)
 	go l.run(runCtx)
 	go func() {
 		defer l.wg.Done()
 		select {
-		case <-c.api.Exited():
-			cancel() // nothing left to serve; Stop still waits for the loop
+		case <-apiExited:
+			cancel() // Stop still waits for the loop
 		case <-runCtx.Done():
 		}
 	}()
-	l.log.WithField("drivers", len(drivers)).Info("csi layer started")
+	l.log.WithField("drivers", len(l.drivers)).Info("csi layer started")
 	return nil
 }
 
@@ -186,12 +194,18 @@ func newCSILayer(c *Cluster, kube kubernetes.Interface, drivers map[string]CSIDr
 // Stop ends the layer and waits for every goroutine it started.
 func (l *csiLayer) Stop() {
 	l.stop.Do(func() {
-		l.cancel()
-		l.wg.Wait()
-		l.factory.Shutdown()
+		l.shutdown()
 		l.log.Info("csi layer stopped")
-		_ = l.logFile.Close()
+		if l.logFile != nil {
+			_ = l.logFile.Close()
+		}
 	})
+}
+
+func (l *csiLayer) shutdown() {
+	l.cancel()
+	l.wg.Wait()
+	l.factory.Shutdown()
 }
 
 func (l *csiLayer) handler() cache.ResourceEventHandler {
