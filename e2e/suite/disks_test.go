@@ -166,7 +166,11 @@ func createSnapshotLocation(t *testing.T, c *harness.Cluster, name, config strin
 	_, err := c.Velero(ctx(t), "snapshot-location", "create", name, "--provider", "alibabacloud",
 		"--config", config+",endpoint="+env.cloud.Endpoint, "--credential", credsSecret+"=cloud")
 	require.NoError(t, err)
-	t.Cleanup(func() { _, _ = c.Velero(context.Background(), "snapshot-location", "delete", name, "--confirm") })
+	// The velero CLI has no `snapshot-location delete`: a second location left behind would make every
+	// later backup that names none ambiguous.
+	t.Cleanup(func() {
+		_, _ = c.Kubectl(context.Background(), nil, "-n", harness.VeleroNamespace, "delete", "volumesnapshotlocation", name, "--ignore-not-found")
+	})
 }
 
 // backupSnapshots are the emulator's snapshots tagged with the backup's name.
