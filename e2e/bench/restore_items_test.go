@@ -173,7 +173,7 @@ func createDeployment(ctx context.Context, cs kubernetes.Interface, i int) error
 	return err
 }
 
-// createPod makes a bare Pod without nodeName: with no scheduler it stays Pending.
+// createPod makes a bare Pod without nodeName: in a cluster without nodes it stays Pending.
 func createPod(ctx context.Context, cs kubernetes.Interface, i int) error {
 	name := fmt.Sprintf("job-%04d", i)
 	_, err := cs.CoreV1().Pods(sourceNamespace).Create(ctx, &corev1.Pod{

@@ -145,3 +145,21 @@ func runPods(t *testing.T, c *harness.Cluster, ns string, replicas int, podSpec 
 	}
 	return pods.Items
 }
+
+// A cluster's identity (what HBR registers it by) is its kube-system namespace's UID: stable, and
+// different in every cluster.
+func TestClusterIdentity(t *testing.T) {
+	ids := map[string]string{}
+	for _, c := range []*harness.Cluster{env.a, env.b} {
+		id, err := c.Identity(ctx(t))
+		require.NoError(t, err)
+		uid, err := c.Kubectl(ctx(t), nil, "get", "namespace", "kube-system", "-o", "jsonpath={.metadata.uid}")
+		require.NoError(t, err)
+		assert.Equal(t, uid, id, c.Name)
+		again, err := c.Identity(ctx(t))
+		require.NoError(t, err)
+		assert.Equal(t, id, again)
+		ids[id] = c.Name
+	}
+	assert.Len(t, ids, 2, "two clusters, two identities")
+}
