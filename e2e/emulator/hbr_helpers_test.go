@@ -145,3 +145,69 @@ func isTerminal(status string) bool {
 	}
 	return false
 }
+
+// restore starts a restore of a snapshot into a node path of the world's cluster, in the documented
+// TargetContainer form: host = node name, hostPrefix absolute.
+func (w *hbrWorld) restore(t *testing.T, snapshotID, nodePath string) string {
+	t.Helper()
+	res, err := w.c.CreateRestoreJob(&hbrsdk.CreateRestoreJobRequest{RestoreType: tea.String("CONTAINER"), SourceType: tea.String("CONTAINER"),
+		VaultId: tea.String(w.vaultID), SnapshotId: tea.String(snapshotID), TargetContainerClusterId: tea.String(w.cluster),
+		TargetContainer: tea.String(`{"host":"` + testNode + `","hostPrefix":"` + nodePath + `","pvPath":"/"}`), InitiatedByAck: tea.Bool(true)})
+	require.NoError(t, err)
+	requireSuccess(t, res.Body.Success, res.Body.Code, res.Body.Message)
+	return tea.StringValue(res.Body.RestoreId)
+}
+
+func (w *hbrWorld) restoreJob(t *testing.T, id string) *hbrsdk.DescribeRestoreJobs2ResponseBodyRestoreJobsRestoreJob {
+	t.Helper()
+	res, err := w.c.DescribeRestoreJobs2(&hbrsdk.DescribeRestoreJobs2Request{RestoreType: tea.String("CONTAINER"),
+		Filters: []*hbrsdk.DescribeRestoreJobs2RequestFilters{{Key: tea.String("JobId"), Values: []*string{tea.String(id)}}}})
+	require.NoError(t, err)
+	requireSuccess(t, res.Body.Success, res.Body.Code, res.Body.Message)
+	require.Len(t, res.Body.RestoreJobs.RestoreJob, 1)
+	return res.Body.RestoreJobs.RestoreJob[0]
+}
+
+func (w *hbrWorld) waitRestore(t *testing.T, id string) *hbrsdk.DescribeRestoreJobs2ResponseBodyRestoreJobsRestoreJob {
+	t.Helper()
+	var job *hbrsdk.DescribeRestoreJobs2ResponseBodyRestoreJobsRestoreJob
+	require.Eventually(t, func() bool {
+		job = w.restoreJob(t, id)
+		return isTerminal(tea.StringValue(job.Status))
+	}, 20*time.Second, 5*time.Millisecond, "restore job %s does not end", id)
+	return job
+}
+
+// snapshotOf finds the snapshot a job made, through SearchHistoricalSnapshots by vault and JobId.
+func (w *hbrWorld) snapshotOf(t *testing.T, jobID string) *hbrsdk.SearchHistoricalSnapshotsResponseBodySnapshotsSnapshot {
+	t.Helper()
+	snaps := w.search(t, []any{
+		map[string]any{"field": "VaultId", "value": w.vaultID, "operation": "MATCH_TERM"},
+		map[string]any{"field": "JobId", "value": jobID, "operation": "MATCH_TERM"},
+	}, 10, "")
+	require.Len(t, snaps.Snapshots.Snapshot, 1)
+	return snaps.Snapshots.Snapshot[0]
+}
+
+func (w *hbrWorld) search(t *testing.T, query []any, limit int32, next string) *hbrsdk.SearchHistoricalSnapshotsResponseBody {
+	t.Helper()
+	req := &hbrsdk.SearchHistoricalSnapshotsRequest{SourceType: tea.String("CONTAINER"), Query: query, Limit: tea.Int32(limit)}
+	if next != "" {
+		req.NextToken = tea.String(next)
+	}
+	res, err := w.c.SearchHistoricalSnapshots(req)
+	require.NoError(t, err)
+	requireSuccess(t, res.Body.Success, res.Body.Code, res.Body.Message)
+	return res.Body
+}
+
+// mkMount makes a node path a symlink to a new backing directory, as the harness's volume manager does,
+// and returns the backing directory.
+func (w *hbrWorld) mkMount(t *testing.T, nodePath string) string {
+	t.Helper()
+	backing := t.TempDir()
+	host := filepath.Join(w.nodeRoot, filepath.FromSlash(nodePath))
+	require.NoError(t, os.MkdirAll(filepath.Dir(host), 0o755))
+	require.NoError(t, os.Symlink(backing, host))
+	return backing
+}
