@@ -57,7 +57,7 @@ func TestHBRBackupFailures(t *testing.T) {
 
 func TestHBRPartialComplete(t *testing.T) {
 	w := newHBRWorld(t)
-	require.NoError(t, os.WriteFile(filepath.Join(w.volume, "a-big.bin"), randomBytes(2<<20, 3), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(w.volume, "a-big.bin"), randomBytes(1<<20, 3), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(w.volume, "z-log.txt"), []byte("rotated away"), 0o644))
 	slow(t, w, 1<<20)
 	id := w.backup(t, "b1")

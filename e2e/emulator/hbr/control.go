@@ -51,6 +51,16 @@ func (s *Service) DeleteVault(id string) error {
 			delete(s.st.snapshots, sid)
 		}
 	}
+	for jid, j := range s.st.backups {
+		if j.VaultID == id {
+			s.cancelJobLocked(jid) // it ends FAILED: its vault is gone
+		}
+	}
+	for rid, r := range s.st.restores {
+		if r.VaultID == id {
+			s.cancelJobLocked(rid)
+		}
+	}
 	s.gcLocked()
 	return nil
 }

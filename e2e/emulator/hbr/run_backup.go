@@ -189,11 +189,11 @@ func (s *Service) endBackup(ctx context.Context, id string, src *backupSource, e
 	now := s.now()
 	j.Updated, j.Completed = now, &now
 	switch {
+	case s.st.deleted[j.VaultID]:
+		j.Status, j.ErrorMessage = JobFailed, ErrVaultDeleted
+		return
 	case ctx.Err() != nil:
 		j.Status = JobCanceled
-		return
-	case s.st.deleted[j.VaultID] || s.st.vaults[j.VaultID] == nil:
-		j.Status, j.ErrorMessage = JobFailed, ErrVaultDeleted
 		return
 	}
 	j.Status = JobComplete

@@ -146,9 +146,13 @@ func (s *Service) endRestore(ctx context.Context, id string) {
 	s.updateRestore(id, func(r *RestoreJob) {
 		now := s.now()
 		r.Completed = &now
-		r.Status = JobComplete
-		if ctx.Err() != nil {
+		switch {
+		case s.st.deleted[r.VaultID]:
+			r.Status, r.ErrorMessage = JobFailed, ErrVaultDeleted
+		case ctx.Err() != nil:
 			r.Status = JobCanceled
+		default:
+			r.Status = JobComplete
 		}
 	})
 }
