@@ -86,7 +86,7 @@ func TestClaimsOnlyHBRsVersion(t *testing.T) {
 	for target, want := range map[string]bool{
 		"/?Action=DescribeVaults&Version=2017-09-08": true,
 		"/?Action=DescribeDisks&Version=2014-05-26":  false,
-		"/bucket/key":                                false,
+		"/bucket/key": false,
 	} {
 		assert.Equal(t, want, Claims(httptest.NewRequest("GET", target, strings.NewReader(""))), target)
 	}
