@@ -42,7 +42,7 @@ type hbrWorld struct {
 	mount    string // node path of the mount
 }
 
-func newHBRWorld(t *testing.T, mutate ...func(*emulator.Options)) *hbrWorld {
+func newHBRWorld(t testing.TB, mutate ...func(*emulator.Options)) *hbrWorld {
 	t.Helper()
 	srv := newServer(t, append([]func(*emulator.Options){fastHBR}, mutate...)...)
 	w := &hbrWorld{srv: srv, c: newHBRClient(t, srv), nodeRoot: t.TempDir(), volume: t.TempDir(),
@@ -61,7 +61,7 @@ func newHBRWorld(t *testing.T, mutate ...func(*emulator.Options)) *hbrWorld {
 	return w
 }
 
-func newHBRClient(t *testing.T, srv *emulatortest.Server, mutate ...func(*openapi.Config)) *hbrsdk.Client {
+func newHBRClient(t testing.TB, srv *emulatortest.Server, mutate ...func(*openapi.Config)) *hbrsdk.Client {
 	t.Helper()
 	host := strings.TrimPrefix(srv.URL, "http://")
 	cfg := &openapi.Config{Endpoint: tea.String(host), Protocol: tea.String("HTTP"), NoProxy: tea.String(host),
@@ -74,13 +74,13 @@ func newHBRClient(t *testing.T, srv *emulatortest.Server, mutate ...func(*openap
 	return c
 }
 
-func requireSuccess(t *testing.T, success *bool, code, message *string) {
+func requireSuccess(t testing.TB, success *bool, code, message *string) {
 	t.Helper()
 	require.True(t, tea.BoolValue(success), "%s: %s", tea.StringValue(code), tea.StringValue(message))
 	require.Equal(t, "200", tea.StringValue(code))
 }
 
-func createVault(t *testing.T, c *hbrsdk.Client, name string) string {
+func createVault(t testing.TB, c *hbrsdk.Client, name string) string {
 	t.Helper()
 	res, err := c.CreateVault(&hbrsdk.CreateVaultRequest{VaultName: tea.String(name), VaultRegionId: tea.String("cn-hangzhou"),
 		VaultType: tea.String("STANDARD")})
@@ -101,12 +101,12 @@ func (w *hbrWorld) relativePrefix() string {
 }
 
 // backup starts a backup of the world's volume and returns the job ID.
-func (w *hbrWorld) backup(t *testing.T, name string) string {
+func (w *hbrWorld) backup(t testing.TB, name string) string {
 	t.Helper()
 	return w.backupOf(t, name, resources(w.relativePrefix()))
 }
 
-func (w *hbrWorld) backupOf(t *testing.T, name, containerResources string) string {
+func (w *hbrWorld) backupOf(t testing.TB, name, containerResources string) string {
 	t.Helper()
 	res, err := w.c.CreateBackupJob(&hbrsdk.CreateBackupJobRequest{SourceType: tea.String("CONTAINER"), VaultId: tea.String(w.vaultID),
 		ContainerClusterId: tea.String(w.cluster), ContainerResources: tea.String(containerResources), JobName: tea.String(name),
@@ -117,7 +117,7 @@ func (w *hbrWorld) backupOf(t *testing.T, name, containerResources string) strin
 }
 
 // backupJob returns the job as DescribeBackupJobs2 reports it.
-func (w *hbrWorld) backupJob(t *testing.T, id string) *hbrsdk.DescribeBackupJobs2ResponseBodyBackupJobsBackupJob {
+func (w *hbrWorld) backupJob(t testing.TB, id string) *hbrsdk.DescribeBackupJobs2ResponseBodyBackupJobsBackupJob {
 	t.Helper()
 	res, err := w.c.DescribeBackupJobs2(&hbrsdk.DescribeBackupJobs2Request{SourceType: tea.String("CONTAINER"),
 		Filters: []*hbrsdk.DescribeBackupJobs2RequestFilters{{Key: tea.String("JobId"), Operator: tea.String("EQUAL"), Values: []*string{tea.String(id)}}}})
@@ -128,7 +128,7 @@ func (w *hbrWorld) backupJob(t *testing.T, id string) *hbrsdk.DescribeBackupJobs
 }
 
 // waitBackup polls until the job ends and returns it.
-func (w *hbrWorld) waitBackup(t *testing.T, id string) *hbrsdk.DescribeBackupJobs2ResponseBodyBackupJobsBackupJob {
+func (w *hbrWorld) waitBackup(t testing.TB, id string) *hbrsdk.DescribeBackupJobs2ResponseBodyBackupJobsBackupJob {
 	t.Helper()
 	var job *hbrsdk.DescribeBackupJobs2ResponseBodyBackupJobsBackupJob
 	require.Eventually(t, func() bool {
@@ -148,7 +148,7 @@ func isTerminal(status string) bool {
 
 // restore starts a restore of a snapshot into a node path of the world's cluster, in the documented
 // TargetContainer form: host = node name, hostPrefix absolute.
-func (w *hbrWorld) restore(t *testing.T, snapshotID, nodePath string) string {
+func (w *hbrWorld) restore(t testing.TB, snapshotID, nodePath string) string {
 	t.Helper()
 	res, err := w.c.CreateRestoreJob(&hbrsdk.CreateRestoreJobRequest{RestoreType: tea.String("CONTAINER"), SourceType: tea.String("CONTAINER"),
 		VaultId: tea.String(w.vaultID), SnapshotId: tea.String(snapshotID), TargetContainerClusterId: tea.String(w.cluster),
@@ -158,7 +158,7 @@ func (w *hbrWorld) restore(t *testing.T, snapshotID, nodePath string) string {
 	return tea.StringValue(res.Body.RestoreId)
 }
 
-func (w *hbrWorld) restoreJob(t *testing.T, id string) *hbrsdk.DescribeRestoreJobs2ResponseBodyRestoreJobsRestoreJob {
+func (w *hbrWorld) restoreJob(t testing.TB, id string) *hbrsdk.DescribeRestoreJobs2ResponseBodyRestoreJobsRestoreJob {
 	t.Helper()
 	res, err := w.c.DescribeRestoreJobs2(&hbrsdk.DescribeRestoreJobs2Request{RestoreType: tea.String("CONTAINER"),
 		Filters: []*hbrsdk.DescribeRestoreJobs2RequestFilters{{Key: tea.String("JobId"), Values: []*string{tea.String(id)}}}})
@@ -168,7 +168,7 @@ func (w *hbrWorld) restoreJob(t *testing.T, id string) *hbrsdk.DescribeRestoreJo
 	return res.Body.RestoreJobs.RestoreJob[0]
 }
 
-func (w *hbrWorld) waitRestore(t *testing.T, id string) *hbrsdk.DescribeRestoreJobs2ResponseBodyRestoreJobsRestoreJob {
+func (w *hbrWorld) waitRestore(t testing.TB, id string) *hbrsdk.DescribeRestoreJobs2ResponseBodyRestoreJobsRestoreJob {
 	t.Helper()
 	var job *hbrsdk.DescribeRestoreJobs2ResponseBodyRestoreJobsRestoreJob
 	require.Eventually(t, func() bool {
@@ -179,7 +179,7 @@ func (w *hbrWorld) waitRestore(t *testing.T, id string) *hbrsdk.DescribeRestoreJ
 }
 
 // snapshotOf finds the snapshot a job made, through SearchHistoricalSnapshots by vault and JobId.
-func (w *hbrWorld) snapshotOf(t *testing.T, jobID string) *hbrsdk.SearchHistoricalSnapshotsResponseBodySnapshotsSnapshot {
+func (w *hbrWorld) snapshotOf(t testing.TB, jobID string) *hbrsdk.SearchHistoricalSnapshotsResponseBodySnapshotsSnapshot {
 	t.Helper()
 	snaps := w.search(t, []any{
 		map[string]any{"field": "VaultId", "value": w.vaultID, "operation": "MATCH_TERM"},
@@ -189,7 +189,7 @@ func (w *hbrWorld) snapshotOf(t *testing.T, jobID string) *hbrsdk.SearchHistoric
 	return snaps.Snapshots.Snapshot[0]
 }
 
-func (w *hbrWorld) search(t *testing.T, query []any, limit int32, next string) *hbrsdk.SearchHistoricalSnapshotsResponseBody {
+func (w *hbrWorld) search(t testing.TB, query []any, limit int32, next string) *hbrsdk.SearchHistoricalSnapshotsResponseBody {
 	t.Helper()
 	req := &hbrsdk.SearchHistoricalSnapshotsRequest{SourceType: tea.String("CONTAINER"), Query: query, Limit: tea.Int32(limit)}
 	if next != "" {
@@ -203,7 +203,7 @@ func (w *hbrWorld) search(t *testing.T, query []any, limit int32, next string) *
 
 // mkMount makes a node path a symlink to a new backing directory, as the harness's volume manager does,
 // and returns the backing directory.
-func (w *hbrWorld) mkMount(t *testing.T, nodePath string) string {
+func (w *hbrWorld) mkMount(t testing.TB, nodePath string) string {
 	t.Helper()
 	backing := t.TempDir()
 	host := filepath.Join(w.nodeRoot, filepath.FromSlash(nodePath))
