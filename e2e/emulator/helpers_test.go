@@ -30,7 +30,7 @@ const (
 var crcTable = crc64.MakeTable(crc64.ECMA)
 
 // newServer starts an emulator that knows a permanent key and an STS key and has testBucket.
-func newServer(t *testing.T, mutate ...func(*emulator.Options)) *emulatortest.Server {
+func newServer(t testing.TB, mutate ...func(*emulator.Options)) *emulatortest.Server {
 	t.Helper()
 	opts := emulator.Options{
 		Credentials: []emulator.Credential{

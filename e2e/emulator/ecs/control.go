@@ -91,7 +91,7 @@ func (s *Service) AddDisk(spec DiskSpec) (DiskState, error) {
 		bursting: spec.BurstingEnabled, burstingSet: spec.BurstingEnabled, encrypted: spec.Encrypted, kmsKeyID: spec.KMSKeyID,
 		name: spec.Name, tags: tags}, now)
 	if e != nil {
-		return DiskState{}, fmt.Errorf("add disk fixture: %w: %s: %s", ErrInvalid, e.code, e.message)
+		return DiskState{}, fmt.Errorf("add disk fixture: %w: %s: %s", ErrInvalid, e.Code, e.Message)
 	}
 	d.ID, d.ReadyAt = spec.ID, now
 	if d.ID == "" {
@@ -122,7 +122,7 @@ func (s *Service) State() State {
 	now := s.now()
 	s.reapLocked(now)
 	st := State{Regions: cloneRegions(s.model.regions), Disks: []DiskState{}, Snapshots: []SnapshotState{}, Groups: []GroupState{},
-		Settings: s.settings, Clock: Clock{Now: now, Offset: s.st.offset}, Stats: s.stats.snapshot()}
+		Settings: s.settings, Clock: Clock{Now: now, Offset: s.st.offset}, Stats: s.stats.Snapshot()}
 	for _, d := range sortedValues(s.st.disks) {
 		st.Disks = append(st.Disks, DiskState{Disk: *d, Status: d.status(now)})
 	}
