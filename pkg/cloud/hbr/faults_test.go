@@ -63,6 +63,15 @@ func TestLostAnswerOnCreateRestoreJobLeavesOneRestore(t *testing.T) {
 	found, err := w.c.FindRestoreJob(ctx(t), spec)
 	require.NoError(t, err)
 	assert.Equal(t, id, found.ID)
+
+	// The same snapshot into another path of the same cluster, within the clock skew: another restore.
+	elsewhere := spec
+	elsewhere.TargetPath = volumePath("pod-uid-3", "pv-restored-too")
+	require.NoError(t, os.MkdirAll(w.node.hostPath(elsewhere.TargetPath), 0o755))
+	other, err := w.c.CreateRestoreJob(ctx(t), elsewhere)
+	require.NoError(t, err)
+	assert.NotEqual(t, id, other)
+	assert.Len(t, hbrState(t, w.srv).RestoreJobs, 2)
 }
 
 func TestCancelRestoreJob(t *testing.T) {

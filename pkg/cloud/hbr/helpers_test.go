@@ -43,6 +43,7 @@ func newEnv(t *testing.T) (*emulatortest.Server, hbr.Client) {
 	srv := emulatortest.NewServer(t, emulator.Options{
 		Credentials: []emulator.Credential{{AccessKeyID: testAK, AccessKeySecret: testSK}},
 	})
+	settings(t, srv, map[string]any{"jobStartDelay": "10ms", "vaultInitDelay": "10ms"})
 	return srv, newClientOn(t, srv.URL, testSK, clock.RealClock{})
 }
 

@@ -110,6 +110,7 @@ type RestoreJob struct {
 	Job
 	SnapshotID         string
 	ContainerClusterID string
+	TargetPath         string // where HBR says it writes, when it says
 }
 
 // Snapshot is what a backup job left in its vault.

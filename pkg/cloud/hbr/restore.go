@@ -77,14 +77,16 @@ func (c *client) DescribeRestoreJob(ctx context.Context, region, vaultID, restor
 }
 
 // FindRestoreJob pages the vault's restores: DescribeRestoreJobs2 filters neither by snapshot nor by
-// creation time, and answers no target path, so the earliest restore of the snapshot into the target
-// cluster since spec.Since is the one.
+// creation time. The earliest restore of the snapshot into the target cluster and path since spec.Since
+// is the one; a path is compared only where HBR answers one (v2.0.1 documents no container target), so
+// two restores of one snapshot into one cluster within the clock skew are told apart by it alone.
 func (c *client) FindRestoreJob(ctx context.Context, spec RestoreJobSpec) (*RestoreJob, error) {
 	since := spec.Since.Add(-clockSkew)
 	var found *RestoreJob
 	reqID, err := c.restoreJobs(ctx, spec.Region, spec.SnapshotID, []filter{{"VaultId", "EQUAL", spec.VaultID}}, func(j *RestoreJob) bool {
 		if j.SnapshotID == spec.SnapshotID && !j.Created.Before(since) &&
 			(j.ContainerClusterID == "" || j.ContainerClusterID == spec.TargetContainerClusterID) &&
+			(j.TargetPath == "" || j.TargetPath == spec.TargetPath) &&
 			(found == nil || j.Created.Before(found.Created)) {
 			found = j
 		}
@@ -140,7 +142,8 @@ func (c *client) restoreJobs(ctx context.Context, region, resource string, filte
 }
 
 func restoreJobFrom(j *hbrsdk.DescribeRestoreJobs2ResponseBodyRestoreJobsRestoreJob) *RestoreJob {
-	return &RestoreJob{SnapshotID: tea.StringValue(j.SnapshotId), ContainerClusterID: tea.StringValue(j.ClusterId), Job: Job{
+	return &RestoreJob{SnapshotID: tea.StringValue(j.SnapshotId), ContainerClusterID: tea.StringValue(j.ClusterId),
+		TargetPath: tea.StringValue(j.TargetPath), Job: Job{
 		ID: tea.StringValue(j.RestoreId), VaultID: tea.StringValue(j.VaultId), Status: Status(tea.StringValue(j.Status)),
 		Progress: Progress(tea.Int32Value(j.Progress)), BytesTotal: tea.Int64Value(j.BytesTotal), BytesDone: tea.Int64Value(j.BytesDone),
 		ErrorMessage: tea.StringValue(j.ErrorMessage), Created: unixTime(j.CreatedTime), Started: unixTime(j.StartTime),

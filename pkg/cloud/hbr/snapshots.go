@@ -11,8 +11,8 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 )
 
-// snapshotPage is how many snapshots one SearchHistoricalSnapshots asks for.
-const snapshotPage = 100
+// snapshotPage is how many snapshots one SearchHistoricalSnapshots asks for: at most 99.
+const snapshotPage = 99
 
 // JobSnapshots pages the vault's snapshots: only a snapshot's JobId links it to its job, and no query
 // field selects by it.
