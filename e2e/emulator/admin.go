@@ -12,15 +12,17 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/hbr"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/oss"
 )
 
-// State is what GET /_admin/state returns. Each service reports under its own name so HBR can be added
-// without changing what clients of this endpoint read.
+// State is what GET /_admin/state returns. Each service reports under its own name, so a new service
+// does not change what clients of this endpoint read.
 type State struct {
 	Region  string          `json:"region"`
 	OSS     oss.State       `json:"oss"`
 	ECS     ecs.State       `json:"ecs"`
+	HBR     hbr.State       `json:"hbr"`
 	Faults  []faults.Active `json:"faults"`
 	Network Network         `json:"network"`
 }
@@ -59,7 +61,7 @@ func (n *Network) UnmarshalJSON(data []byte) error {
 // State returns a snapshot of everything the admin endpoint reports.
 func (e *Emulator) State() State {
 	latency, bw := e.faults.Network()
-	return State{Region: e.region, OSS: e.oss.State(), ECS: e.ecs.State(), Faults: e.faults.List(),
+	return State{Region: e.region, OSS: e.oss.State(), ECS: e.ecs.State(), HBR: e.hbr.State(), Faults: e.faults.List(),
 		Network: Network{Latency: latency, BandwidthBytesPerSecond: bw}}
 }
 
@@ -140,6 +142,7 @@ func (e *Emulator) adminHandler() http.Handler {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	e.ecsAdmin(mux)
+	e.hbrAdmin(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusNotFound, fmt.Errorf("no admin endpoint %s %s", r.Method, r.URL.Path))
 	})

@@ -1,6 +1,6 @@
 // Package emulator is a local Alibaba Cloud: one HTTP endpoint on loopback that the real Alibaba Cloud Go
-// SDKs talk to unchanged. It serves OSS and ECS; RPC-style APIs (ECS now, HBR later) are told apart from
-// OSS by their x-acs-action header or Action parameter and their API version. Faults and WAN shaping are
+// SDKs talk to unchanged. It serves OSS, ECS and Cloud Backup (HBR); the RPC-style APIs (ECS, HBR) are told
+// apart from OSS, and from each other, by their x-acs-action header or Action parameter and their API version. Faults and WAN shaping are
 // shared by all services, and an admin API under /_admin/ lets tests and scripts inspect and steer it.
 package emulator
 
@@ -21,6 +21,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/hbr"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/oss"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
@@ -42,6 +43,7 @@ type Options struct {
 	Credentials []Credential       // accepted keys; none = reject everything
 	Buckets     []string           // buckets created at start (existing ones are kept as they are)
 	ECS         ecs.Options        // ECS regions, zones, disk categories and timings; zero = ecs defaults
+	HBR         hbr.Options        // HBR throughput and delays; zero = hbr defaults
 	Logger      logrus.FieldLogger // optional; nil discards logs
 }
 
@@ -54,6 +56,7 @@ type Emulator struct {
 	faults  *faults.Injector
 	oss     *oss.Service
 	ecs     *ecs.Service
+	hbr     *hbr.Service
 	handler http.Handler
 
 	credMu sync.RWMutex
@@ -98,6 +101,12 @@ func New(opts Options) (*Emulator, error) {
 		return nil, fmt.Errorf("start ecs emulator: %w", err)
 	}
 	e.ecs = ecsSvc
+	hbrSvc, err := hbr.New(hbr.Config{DataDir: e.dataDir, Options: opts.HBR, Keys: e.lookupKey, Faults: e.faults, Logger: e.log})
+	if err != nil {
+		e.removeOwnDir()
+		return nil, fmt.Errorf("start hbr emulator: %w", err)
+	}
+	e.hbr = hbrSvc
 	for _, b := range opts.Buckets {
 		if err := svc.CreateBucket(b); err != nil && !errors.Is(err, oss.ErrBucketExists) {
 			e.removeOwnDir()
@@ -130,8 +139,8 @@ func (e *Emulator) lookupKey(id string) (svc.Key, bool) {
 	return svc.Key{Secret: c.AccessKeySecret, SecurityToken: c.SecurityToken, Expiration: c.Expiration}, ok
 }
 
-// route sends /_admin/ to the admin API, RPC requests of ECS's API version to ECS, and everything else to
-// OSS, which has no RPC-style requests.
+// route sends /_admin/ to the admin API, RPC requests of ECS's API version to ECS and of HBR's to HBR, and
+// everything else to OSS, which has no RPC-style requests.
 func (e *Emulator) route() http.Handler {
 	admin := e.adminHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -146,6 +155,10 @@ func (e *Emulator) route() http.Handler {
 			e.ecs.ServeHTTP(w, r)
 			return
 		}
+		if hbr.Claims(r) {
+			e.hbr.ServeHTTP(w, r)
+			return
+		}
 		e.oss.ServeHTTP(w, r)
 	})
 }
@@ -158,6 +171,9 @@ func (e *Emulator) OSS() *oss.Service { return e.oss }
 
 // ECS gives direct access to the ECS state, fixtures and clock.
 func (e *Emulator) ECS() *ecs.Service { return e.ecs }
+
+// HBR gives direct access to the HBR state, agents, settings and clock.
+func (e *Emulator) HBR() *hbr.Service { return e.hbr }
 
 // Faults is the fault injector and network shaper shared by all services.
 func (e *Emulator) Faults() *faults.Injector { return e.faults }
@@ -226,6 +242,9 @@ func (e *Emulator) Close() error {
 		errs = append(errs, err)
 	}
 	if err := e.ecs.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := e.hbr.Close(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := e.removeOwnDir(); err != nil {

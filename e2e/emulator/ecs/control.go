@@ -91,7 +91,7 @@ func (s *Service) AddDisk(spec DiskSpec) (DiskState, error) {
 		bursting: spec.BurstingEnabled, burstingSet: spec.BurstingEnabled, encrypted: spec.Encrypted, kmsKeyID: spec.KMSKeyID,
 		name: spec.Name, tags: tags}, now)
 	if e != nil {
-		return DiskState{}, fmt.Errorf("add disk fixture: %w: %s: %s", ErrInvalid, e.code, e.message)
+		return DiskState{}, fmt.Errorf("add disk fixture: %w: %s: %s", ErrInvalid, e.Code, e.Message)
 	}
 	d.ID, d.ReadyAt = spec.ID, now
 	if d.ID == "" {

@@ -1,11 +1,12 @@
 package ecs
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/rpc"
 )
 
 // Errors returned by the Go API of Service (admin fixtures). HTTP clients see ECS error codes instead.
@@ -15,30 +16,14 @@ var (
 )
 
 // apiError is an ECS error answer: an HTTP status and the JSON body the SDK turns into *tea.SDKError.
-type apiError struct {
-	status  int
-	code    string
-	message string
-}
+type apiError = rpc.Error
 
-func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.message) }
-
-func newError(status int, code, message string) *apiError {
-	return &apiError{status: status, code: code, message: message}
-}
-
-func errMissing(name string) *apiError {
-	return newError(http.StatusBadRequest, "MissingParameter",
-		fmt.Sprintf("The input parameter %s that is mandatory for processing this request is not supplied.", name))
-}
-
-func errInvalidParam(name, detail string) *apiError {
-	msg := fmt.Sprintf("The specified parameter %s is not valid.", name)
-	if detail != "" {
-		msg += " " + detail
-	}
-	return newError(http.StatusBadRequest, "InvalidParameter", msg)
-}
+var (
+	newError        = rpc.NewError
+	errInvalidParam = rpc.ErrInvalidParam
+	errMissing      = rpc.ErrMissing
+	errInternal     = rpc.ErrInternal
+)
 
 func errRegionNotFound(region string) *apiError {
 	return newError(http.StatusNotFound, "InvalidRegionId.NotFound",
@@ -62,11 +47,6 @@ func errIncorrectDiskStatus(id, status string) *apiError {
 func errIncorrectSnapshotStatus(id, detail string) *apiError {
 	return newError(http.StatusForbidden, "IncorrectSnapshotStatus",
 		fmt.Sprintf("The current status of snapshot %s does not support this operation: %s.", id, detail))
-}
-
-func errInternal(err error) *apiError {
-	return newError(http.StatusInternalServerError, "InternalError",
-		"The request processing has failed due to some unknown error: "+err.Error())
 }
 
 // statusForCode gives the HTTP status ECS uses for a code, for faults that name only a code. ECS answers
@@ -120,33 +100,9 @@ func codeForStatus(status int, resourceID string) string {
 	}
 }
 
-// errorBody is the JSON error format of Alibaba Cloud RPC APIs.
-type errorBody struct {
-	RequestID string `json:"RequestId"`
-	HostID    string `json:"HostId"`
-	Code      string `json:"Code"`
-	Message   string `json:"Message"`
-	Recommend string `json:"Recommend"`
-}
-
-// maxBody bounds the form body read from a request; ECS requests carry their parameters in the query.
-const maxBody = 1 << 20
-
 func (c *call) writeError(e *apiError) {
-	c.errCode = e.code
-	c.writeJSON(e.status, errorBody{RequestID: c.id, HostID: c.r.Host, Code: e.code, Message: e.message,
-		Recommend: "https://api.aliyun.com/troubleshoot?q=" + e.code + "&product=Ecs&requestId=" + c.id})
+	c.errCode = e.Code
+	rpc.WriteError(c.w, c.r, e, c.id, "Ecs")
 }
 
-func (c *call) writeJSON(status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status = http.StatusInternalServerError
-		body, _ = json.Marshal(errorBody{RequestID: c.id, Code: "InternalError", Message: "encode response: " + err.Error()})
-	}
-	h := c.w.Header()
-	h.Set("Content-Type", "application/json;charset=utf-8")
-	h.Set("Content-Length", fmt.Sprint(len(body)))
-	c.w.WriteHeader(status)
-	_, _ = c.w.Write(body)
-}
+func (c *call) writeJSON(status int, v any) { rpc.WriteJSON(c.w, status, v, c.id) }

@@ -10,11 +10,13 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/rpc"
 )
 
 func paramsOf(query string) params {
 	v, _ := url.ParseQuery(query)
-	return params{v: v}
+	return params{rpc.Params{V: v}}
 }
 
 func TestReadParamsMergesQueryAndForm(t *testing.T) {
@@ -33,7 +35,7 @@ func TestReadParamsMergesQueryAndForm(t *testing.T) {
 	r.Header.Set("Content-Type", "application/json")
 	p, _, e = readParams(r)
 	require.Nil(t, e)
-	assert.Equal(t, []string{"1"}, p.v["Size"], "only form bodies carry parameters")
+	assert.Equal(t, []string{"1"}, p.V["Size"], "only form bodies carry parameters")
 }
 
 func TestParamLists(t *testing.T) {
@@ -66,8 +68,8 @@ func TestParamTagsRefused(t *testing.T) {
 	for _, tt := range tests {
 		_, e := paramsOf(tt.query).tags("Tag")
 		require.NotNil(t, e, tt.query)
-		assert.Equal(t, tt.code, e.code, tt.query)
-		assert.Equal(t, http.StatusBadRequest, e.status)
+		assert.Equal(t, tt.code, e.Code, tt.query)
+		assert.Equal(t, http.StatusBadRequest, e.Status)
 	}
 }
 
@@ -81,7 +83,7 @@ func TestParamJSONList(t *testing.T) {
 	assert.Nil(t, ids, "absent and empty mean no filter")
 	_, e = p.jsonList("Bad", 100)
 	require.NotNil(t, e)
-	assert.Equal(t, "InvalidBad.Malformed", e.code)
+	assert.Equal(t, "InvalidBad.Malformed", e.Code)
 	_, e = p.jsonList("Long", 2)
 	require.NotNil(t, e, "more IDs than the limit")
 }
@@ -99,7 +101,7 @@ func TestParamScalars(t *testing.T) {
 	assert.False(t, set)
 	_, _, e = p.boolean("Maybe")
 	require.NotNil(t, e)
-	assert.Equal(t, "InvalidParameter", e.code)
+	assert.Equal(t, "InvalidParameter", e.Code)
 
 	n, set, e := p.integer("Size", 1, 100)
 	require.Nil(t, e)
@@ -108,11 +110,11 @@ func TestParamScalars(t *testing.T) {
 	for _, name := range []string{"Neg", "Big", "Word"} {
 		_, _, e := p.integer(name, 0, 1<<31-1)
 		require.NotNil(t, e, name)
-		assert.Contains(t, e.message, name)
+		assert.Contains(t, e.Message, name)
 	}
 	_, e = p.required("Missing")
 	require.NotNil(t, e)
-	assert.Equal(t, "MissingParameter", e.code)
+	assert.Equal(t, "MissingParameter", e.Code)
 }
 
 func TestFingerprintIgnoresProtocolParameters(t *testing.T) {

@@ -3,6 +3,8 @@ package ecs
 import (
 	"strconv"
 	"time"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/rpc"
 )
 
 // The response bodies, with the JSON keys and types of the ecs-20140526 SDK models: lists wrapped in an
@@ -21,12 +23,7 @@ type idResponse struct {
 }
 
 // pageInfo carries PageNumber/PageSize paging or MaxResults/NextToken paging, whichever the request used.
-type pageInfo struct {
-	TotalCount int32   `json:"TotalCount"`
-	PageNumber *int32  `json:"PageNumber,omitempty"`
-	PageSize   *int32  `json:"PageSize,omitempty"`
-	NextToken  *string `json:"NextToken,omitempty"`
-}
+type pageInfo = rpc.PageInfo
 
 type tagOut struct {
 	TagKey   string `json:"TagKey"`

@@ -1,11 +1,9 @@
 package ecs
 
 import (
-	"bytes"
-	"io"
-	"mime"
 	"net/http"
-	"net/url"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/rpc"
 )
 
 // action is one ECS API operation.
@@ -54,52 +52,6 @@ func ownerOf(idParam string) func(*store, params) (string, string) {
 	}
 }
 
-// requestVersion is the API version from the x-acs-version header (every SDK request) or the Version
-// parameter (legacy signature).
-func requestVersion(r *http.Request, p params) string {
-	if v := r.Header.Get("x-acs-version"); v != "" {
-		return v
-	}
-	return p.str("Version")
-}
-
 // Claims reports whether r is an ECS RPC request: an x-acs-action header (V3 signature) or an Action
-// parameter (legacy signature), with version 2014-05-26. The parameters may come in a form body, which is
-// read to find out and put back for whoever serves the request.
-func Claims(r *http.Request) bool {
-	if r.Header.Get("x-acs-action") != "" && r.Header.Get("x-acs-version") == APIVersion {
-		return true
-	}
-	q := r.URL.Query()
-	if q.Get("Action") != "" && q.Get("Version") == APIVersion {
-		return true
-	}
-	// Only an RPC-shaped request (POST / with a form) has its body read: an OSS upload is never buffered.
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" ||
-		r.Method != http.MethodPost || r.URL.Path != "/" || r.Body == nil {
-		return false
-	}
-	head, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
-	r.Body = readCloser{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
-	if err != nil {
-		return false
-	}
-	form, err := url.ParseQuery(string(head))
-	if err != nil {
-		return false
-	}
-	action, version := form.Get("Action"), form.Get("Version")
-	if action == "" {
-		action = q.Get("Action")
-	}
-	if version == "" {
-		version = q.Get("Version")
-	}
-	return action != "" && version == APIVersion
-}
-
-// readCloser reads the replayed body and closes the original one.
-type readCloser struct {
-	io.Reader
-	io.Closer
-}
+// parameter (legacy signature), with version 2014-05-26.
+func Claims(r *http.Request) bool { return rpc.Claims(r, APIVersion) }

@@ -7,7 +7,6 @@
 package ecs
 
 import (
-	"crypto/rand"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/rpc"
 )
 
 const (
@@ -152,20 +153,13 @@ type call struct {
 	errCode  string
 }
 
-// newRequestID returns an ID shaped like ECS's, e.g. "473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E".
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%X-%X-%X-%X-%X", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
 // ServeHTTP answers one ECS request.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.inflight.Add(1)
 	defer s.inflight.Done()
 	start := time.Now()
 	rec := svc.NewRecorder(w)
-	c := &call{w: rec, r: r, id: newRequestID()}
+	c := &call{w: rec, r: r, id: rpc.NewRequestID()}
 	rec.Header().Set("x-acs-request-id", c.id)
 	if e := s.serve(c); e != nil {
 		c.writeError(e)
@@ -187,7 +181,7 @@ func (s *Service) serve(c *call) *apiError {
 	if c.action = c.r.Header.Get("x-acs-action"); c.action == "" {
 		c.action = p.str("Action")
 	}
-	if v := requestVersion(c.r, p); v != APIVersion {
+	if v := rpc.Version(c.r, p.Params); v != APIVersion {
 		return newError(http.StatusBadRequest, "InvalidVersion", fmt.Sprintf("Specified parameter Version %q is not valid; ECS speaks %s.", v, APIVersion))
 	}
 	act, ok := actions[c.action]
@@ -266,4 +260,9 @@ func (s *Service) applyFault(c *call, f faults.Fault) (done bool, e *apiError) {
 		return false, newError(status, code, msg)
 	}
 	return false, nil
+}
+
+// authenticate checks the request's signature and credentials on the wall clock.
+func (s *Service) authenticate(c *call) *apiError {
+	return rpc.Verifier{Keys: s.cfg.Keys, Now: s.wall}.Authenticate(c.r, c.p.Params, c.body)
 }

@@ -1,4 +1,4 @@
-package ecs
+package rpc
 
 import (
 	"crypto/hmac"
@@ -22,10 +22,10 @@ const v3Algorithm = "ACS3-HMAC-SHA256"
 //	Signature        = hex(HMAC-SHA256(secret, StringToSign))
 //
 // The payload hash is the x-acs-content-sha256 header, which must match the body the server received.
-func (s *Service) checkV3(c *call, authz string) (*signatureCheck, *apiError) {
+func (s Verifier) checkV3(c *request, authz string) (*signatureCheck, *Error) {
 	algorithm, fieldList, _ := strings.Cut(authz, " ")
 	if algorithm != v3Algorithm {
-		return nil, newError(http.StatusBadRequest, "InvalidSignatureMethod",
+		return nil, NewError(http.StatusBadRequest, "InvalidSignatureMethod",
 			"Specified signature method "+algorithm+" is not supported; the emulator accepts "+v3Algorithm+".")
 	}
 	fields := map[string]string{}
@@ -49,7 +49,7 @@ func (s *Service) checkV3(c *call, authz string) (*signatureCheck, *apiError) {
 		}
 	}
 	if id := c.r.Header.Get("x-acs-accesskey-id"); id != "" && id != ak {
-		return nil, newError(http.StatusBadRequest, "InvalidAccessKeyId.Malformed",
+		return nil, NewError(http.StatusBadRequest, "InvalidAccessKeyId.Malformed",
 			"The x-acs-accesskey-id header does not match the Credential of the Authorization header.")
 	}
 	if e := s.checkTimestamp("x-acs-date", c.r.Header.Get("x-acs-date")); e != nil {
@@ -57,7 +57,7 @@ func (s *Service) checkV3(c *call, authz string) (*signatureCheck, *apiError) {
 	}
 	payload := c.r.Header.Get("x-acs-content-sha256")
 	if sum := sha256.Sum256(c.body); payload != hex.EncodeToString(sum[:]) {
-		return nil, newError(http.StatusBadRequest, "SignatureDoesNotMatch",
+		return nil, NewError(http.StatusBadRequest, "SignatureDoesNotMatch",
 			"The x-acs-content-sha256 header does not match the SHA-256 of the request body.")
 	}
 	canonical := strings.Join([]string{
@@ -80,8 +80,8 @@ func (s *Service) checkV3(c *call, authz string) (*signatureCheck, *apiError) {
 	}, nil
 }
 
-func errIncomplete(detail string) *apiError {
-	return newError(http.StatusBadRequest, "IncompleteSignature",
+func errIncomplete(detail string) *Error {
+	return NewError(http.StatusBadRequest, "IncompleteSignature",
 		"The request signature does not conform to Aliyun standards: "+detail+".")
 }
 

@@ -1,4 +1,4 @@
-package ecs
+package rpc
 
 import (
 	"crypto/hmac"
@@ -15,31 +15,31 @@ import (
 //	Signature    = base64(HMAC-SHA1(secret + "&", StringToSign))
 //
 // Parameters from the query and from a form body count alike.
-func (s *Service) checkV2(c *call) (*signatureCheck, *apiError) {
-	if m := c.p.str("SignatureMethod"); m != "HMAC-SHA1" {
-		return nil, newError(http.StatusBadRequest, "InvalidSignatureMethod",
+func (s Verifier) checkV2(c *request) (*signatureCheck, *Error) {
+	if m := c.p.Str("SignatureMethod"); m != "HMAC-SHA1" {
+		return nil, NewError(http.StatusBadRequest, "InvalidSignatureMethod",
 			"Specified signature method "+m+" is not supported; the emulator accepts HMAC-SHA1.")
 	}
-	if v := c.p.str("SignatureVersion"); v != "1.0" {
-		return nil, newError(http.StatusBadRequest, "InvalidSignatureVersion",
+	if v := c.p.Str("SignatureVersion"); v != "1.0" {
+		return nil, NewError(http.StatusBadRequest, "InvalidSignatureVersion",
 			"Specified signature version "+v+" is not supported; the emulator accepts 1.0.")
 	}
-	ak, e := c.p.required("AccessKeyId")
+	ak, e := c.p.Required("AccessKeyId")
 	if e != nil {
 		return nil, e
 	}
-	if e := s.checkTimestamp("Timestamp", c.p.str("Timestamp")); e != nil {
+	if e := s.checkTimestamp("Timestamp", c.p.Str("Timestamp")); e != nil {
 		return nil, e
 	}
 	signed := url.Values{}
-	for k, vals := range c.p.v {
+	for k, vals := range c.p.V {
 		if k != "Signature" {
 			signed[k] = vals
 		}
 	}
 	stringToSign := c.r.Method + "&%2F&" + url.QueryEscape(rpcEscapeReplacer.Replace(signed.Encode()))
 	return &signatureCheck{
-		accessKeyID: ak, token: c.p.str("SecurityToken"), provided: c.p.str("Signature"), stringToSign: stringToSign,
+		accessKeyID: ak, token: c.p.Str("SecurityToken"), provided: c.p.Str("Signature"), stringToSign: stringToSign,
 		sign: func(secret string) string {
 			mac := hmac.New(sha1.New, []byte(secret+"&"))
 			mac.Write([]byte(stringToSign))
