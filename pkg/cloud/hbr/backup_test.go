@@ -1,6 +1,8 @@
 package hbr_test
 
 import (
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -165,4 +167,44 @@ func TestCancelBackupJob(t *testing.T) {
 	assert.Equal(t, hbr.StatusCanceled, job.Status)
 	assert.Less(t, job.Progress, hbr.ProgressDone)
 	assert.ErrorIs(t, w.c.CancelBackupJob(ctx(t), region, w.vault.ID, id), cloud.ErrInvalid, "already over")
+}
+
+// Jobs and snapshots are listed a page at a time (at most 99); the oldest are on the last page.
+func TestFindsJobsAndSnapshotsOnLaterPages(t *testing.T) {
+	w := newWorld(t)
+	src := volumePath("pod-uid-1", "pv-data")
+	writeFiles(t, w.node, src, map[string]string{"a.txt": "alpha"})
+	var ids []string
+	for i := range 101 {
+		id, err := w.c.CreateBackupJob(ctx(t), w.spec(fmt.Sprintf("b%03d-7d1e-hbr", i), src))
+		require.NoError(t, err)
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		require.NoError(t, waitJob(t, w.c, id).Err())
+	}
+	found, err := w.c.FindBackupJob(ctx(t), region, w.vault.ID, "b000-7d1e-hbr", time.Now().Add(-time.Minute))
+	require.NoError(t, err)
+	assert.Equal(t, ids[0], found.ID)
+	snaps, err := w.c.JobSnapshots(ctx(t), region, w.vault.ID, ids[0])
+	require.NoError(t, err)
+	require.Len(t, snaps, 1)
+	assert.Equal(t, ids[0], snaps[0].JobID)
+}
+
+// Snapshots go when their retention runs out on HBR's clock.
+func TestSnapshotsExpire(t *testing.T) {
+	w := newWorld(t)
+	src := volumePath("pod-uid-1", "pv-data")
+	writeFiles(t, w.node, src, files)
+	job := w.backup(t, "b1-7d1e-hbr", src)
+	snaps, err := w.c.JobSnapshots(ctx(t), region, w.vault.ID, job.ID)
+	require.NoError(t, err)
+	require.Len(t, snaps, 1)
+	assert.WithinDuration(t, snaps[0].Created.Add(30*24*time.Hour), snaps[0].Expires, time.Second)
+	admin(t, w.srv, http.MethodPost, "/_admin/hbr/clock", map[string]string{"advance": "721h"}, nil)
+	snaps, err = w.c.JobSnapshots(ctx(t), region, w.vault.ID, job.ID)
+	require.NoError(t, err)
+	assert.Empty(t, snaps)
+	assert.NoError(t, w.c.DeleteSnapshot(ctx(t), region, w.vault.ID, "s-expired"), "gone is success")
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/emulatortest"
+	emuhbr "github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/hbr"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/hbr"
 )
@@ -42,8 +43,8 @@ func newEnv(t *testing.T) (*emulatortest.Server, hbr.Client) {
 	t.Helper()
 	srv := emulatortest.NewServer(t, emulator.Options{
 		Credentials: []emulator.Credential{{AccessKeyID: testAK, AccessKeySecret: testSK}},
+		HBR:         emuhbr.Options{JobStartDelay: 10 * time.Millisecond, VaultInitDelay: 10 * time.Millisecond},
 	})
-	settings(t, srv, map[string]any{"jobStartDelay": "10ms", "vaultInitDelay": "10ms"})
 	return srv, newClientOn(t, srv.URL, testSK, clock.RealClock{})
 }
 

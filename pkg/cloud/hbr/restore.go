@@ -144,8 +144,8 @@ func (c *client) restoreJobs(ctx context.Context, region, resource string, filte
 func restoreJobFrom(j *hbrsdk.DescribeRestoreJobs2ResponseBodyRestoreJobsRestoreJob) *RestoreJob {
 	return &RestoreJob{SnapshotID: tea.StringValue(j.SnapshotId), ContainerClusterID: tea.StringValue(j.ClusterId),
 		TargetPath: tea.StringValue(j.TargetPath), Job: Job{
-		ID: tea.StringValue(j.RestoreId), VaultID: tea.StringValue(j.VaultId), Status: Status(tea.StringValue(j.Status)),
-		Progress: Progress(tea.Int32Value(j.Progress)), BytesTotal: tea.Int64Value(j.BytesTotal), BytesDone: tea.Int64Value(j.BytesDone),
-		ErrorMessage: tea.StringValue(j.ErrorMessage), Created: unixTime(j.CreatedTime), Started: unixTime(j.StartTime),
-		Complete: unixTime(j.CompleteTime)}}
+			ID: tea.StringValue(j.RestoreId), VaultID: tea.StringValue(j.VaultId), Status: Status(tea.StringValue(j.Status)),
+			Progress: Progress(tea.Int32Value(j.Progress)), BytesTotal: tea.Int64Value(j.BytesTotal), BytesDone: tea.Int64Value(j.BytesDone),
+			ErrorMessage: tea.StringValue(j.ErrorMessage), Created: unixTime(j.CreatedTime), Started: unixTime(j.StartTime),
+			Complete: unixTime(j.CompleteTime)}}
 }
