@@ -3,7 +3,6 @@ package hbr
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -29,7 +28,7 @@ func ensure[T any](ctx context.Context, c *client, op string, fields logrus.Fiel
 			return found, nil
 		}
 		if !errors.Is(err, cloud.ErrNotFound) {
-			return zero, fmt.Errorf("look for what an earlier %s made: %w", op, err)
+			return zero, err // already names the lookup; HBRError wording must stay in front
 		}
 		made, err := create()
 		if err == nil || !errors.Is(err, cloud.ErrUnavailable) || attempt == unavailableAttempts {

@@ -93,10 +93,10 @@ func special(ce *cloud.Error) error {
 	case strings.Contains(code, "notactivat") || strings.Contains(code, "notopen") ||
 		strings.Contains(msg, "not activated") || strings.Contains(msg, "not been activated"):
 		ce.Kind = cloud.ErrDenied
-		return &hbrError{kind: ErrNotActivated, cloud: ce}
+		return &hbrError{kind: ErrNotActivated, ce: ce}
 	case strings.HasPrefix(msg, "illegal request"):
 		ce.Kind = cloud.ErrInvalid
-		return &hbrError{kind: ErrVaultDeleted, cloud: ce}
+		return &hbrError{kind: ErrVaultDeleted, ce: ce}
 	}
 	return ce
 }
@@ -123,12 +123,12 @@ func kindOf(status int, code string) error {
 
 // hbrError is a classified error ACK words its own way; errors.Is finds both its kind and the cloud one.
 type hbrError struct {
-	kind  error
-	cloud *cloud.Error
+	kind error
+	ce   *cloud.Error
 }
 
 func (e *hbrError) Error() string {
-	ce := e.cloud
+	ce := e.ce
 	if e.kind == ErrVaultDeleted {
 		// ACK: "HBRError: ... code: 400, Illegal request. Please modify the parameters".
 		code := ce.Code
@@ -140,9 +140,9 @@ func (e *hbrError) Error() string {
 	return e.kind.Error() + ": " + ce.Error()
 }
 
-func (e *hbrError) Is(target error) bool { return target == e.kind || e.cloud.Is(target) }
+func (e *hbrError) Is(target error) bool { return target == e.kind || e.ce.Is(target) }
 
-func (e *hbrError) Unwrap() error { return e.cloud }
+func (e *hbrError) Unwrap() error { return e.ce }
 
 func requestIDSuffix(id string) string {
 	if id == "" {

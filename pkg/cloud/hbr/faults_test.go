@@ -101,8 +101,7 @@ func TestDeletedVault(t *testing.T) {
 	_, err := w.c.CreateBackupJob(ctx(t), w.spec("b1-deleted-hbr", src))
 	require.ErrorIs(t, err, hbr.ErrVaultDeleted)
 	assert.ErrorIs(t, err, cloud.ErrInvalid)
-	assert.Contains(t, err.Error(), "HBRError: ")
-	assert.Contains(t, err.Error(), "code: 400, Illegal request. Please modify the parameters")
+	assert.Regexp(t, `^HBRError: hbr \w+ \S+: code: 400, Illegal request\. Please modify the parameters \(request id \S+\)$`, err.Error())
 	assert.NotEmpty(t, cloud.RequestID(err))
 }
 
@@ -112,7 +111,7 @@ func TestNotActivated(t *testing.T) {
 	_, err := c.EnsureVault(ctx(t), region, "ack-backup-data")
 	require.ErrorIs(t, err, hbr.ErrNotActivated)
 	assert.ErrorIs(t, err, cloud.ErrDenied)
-	assert.Contains(t, err.Error(), "HBRError: check HBR vault error")
+	assert.Regexp(t, `^HBRError: check HBR vault error: hbr DescribeVaults`, err.Error())
 	assert.NotEmpty(t, cloud.RequestID(err))
 }
 
