@@ -132,3 +132,19 @@ func TestHBRCancelBackup(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, hbr.CodeJobNotExist, tea.StringValue(missing.Body.Code))
 }
+
+func TestHBRCloseStopsRunningJobs(t *testing.T) {
+	w := newHBRWorld(t)
+	require.NoError(t, os.WriteFile(filepath.Join(w.volume, "big.bin"), randomBytes(4<<20, 6), 0o644))
+	slow(t, w, 64<<10) // a minute's work
+	id := w.backup(t, "b1")
+	require.Eventually(t, func() bool { return tea.StringValue(w.backupJob(t, id).Status) == "RUNNING" }, 10*time.Second, 2*time.Millisecond)
+	closed := make(chan error, 1)
+	go func() { closed <- w.srv.Close() }()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close waits for the job instead of stopping it")
+	}
+}

@@ -103,6 +103,7 @@ func TestHBRSnapshotsSearchExpiryAndDelete(t *testing.T) {
 	assert.EqualValues(t, 3, tea.Int32Value(count.TotalCount), "Limit 0 counts")
 	assert.Empty(t, count.Snapshots.Snapshot)
 
+	assert.Len(t, w.search(t, byVault, 100, "").Snapshots.Snapshot, 3, "a page holds up to 100")
 	first := w.search(t, byVault, 2, "")
 	require.Len(t, first.Snapshots.Snapshot, 2)
 	require.NotEmpty(t, tea.StringValue(first.NextToken))

@@ -118,7 +118,7 @@ func (s *Service) State() State {
 	now := s.now()
 	s.reapLocked(now)
 	st := State{Regions: cloneRegions(s.model.regions), Disks: []DiskState{}, Snapshots: []SnapshotState{}, Groups: []GroupState{},
-		Settings: s.settings, Clock: Clock{Now: now, Offset: s.st.offset}, Stats: s.stats.snapshot()}
+		Settings: s.settings, Clock: Clock{Now: now, Offset: s.st.offset}, Stats: s.stats.Snapshot()}
 	for _, d := range sortedValues(s.st.disks) {
 		st.Disks = append(st.Disks, DiskState{Disk: *d, Status: d.status(now)})
 	}

@@ -59,7 +59,7 @@ type Service struct {
 	log      logrus.FieldLogger
 	wall     func() time.Time
 	model    *regionModel
-	stats    statsCounter
+	stats    svc.Counter
 	inflight sync.WaitGroup
 
 	mu       sync.Mutex // guards st and settings
@@ -97,7 +97,6 @@ func New(cfg Config) (*Service, error) {
 			DiskCreateDuration: effective(cfg.Options.DiskCreateDuration, DefaultDiskCreateDuration),
 			SnapshotDuration:   effective(cfg.Options.SnapshotDuration, DefaultSnapshotDuration),
 		}}
-	s.stats.reset()
 	return s, nil
 }
 
@@ -164,7 +163,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e := s.serve(c); e != nil {
 		c.writeError(e)
 	}
-	s.stats.record(c.action, c.errCode, rec.Status)
+	s.stats.Record(c.action, c.errCode, rec.Status)
 	s.log.WithFields(logrus.Fields{
 		"action": c.action, "region": c.region, "resource": c.resource, "status": rec.Status, "code": c.errCode,
 		"request_id": c.id, "duration": time.Since(start).Round(time.Microsecond),

@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
 // Settings are the durations that can change while the emulator runs. They apply to resources created
@@ -92,40 +91,7 @@ func (c *Clock) UnmarshalJSON(data []byte) error {
 }
 
 // Stats counts what the service was asked to do since it started.
-type Stats struct {
-	Operations map[string]int `json:"operations"` // requests by action, faults included
-	Errors     map[string]int `json:"errors"`     // error answers by code
-}
-
-type statsCounter struct {
-	mu   sync.Mutex
-	ops  map[string]int
-	errs map[string]int
-}
-
-func (st *statsCounter) reset() {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.ops, st.errs = map[string]int{}, map[string]int{}
-}
-
-func (st *statsCounter) record(action, code string, status int) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	st.ops[action]++
-	if status >= 400 || code != "" {
-		if code == "" {
-			code = strconv.Itoa(status)
-		}
-		st.errs[code]++
-	}
-}
-
-func (st *statsCounter) snapshot() Stats {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return Stats{Operations: maps.Clone(st.ops), Errors: maps.Clone(st.errs)}
-}
+type Stats = svc.Stats
 
 // Stats returns a snapshot of the request counters.
-func (s *Service) Stats() Stats { return s.stats.snapshot() }
+func (s *Service) Stats() Stats { return s.stats.Snapshot() }

@@ -1,5 +1,5 @@
 // Package faults injects failures and shapes the network for the Alibaba Cloud emulator. One Injector is
-// shared by every emulated service (OSS and ECS now, HBR later), so a test can say "the next two UploadPart
+// shared by every emulated service (OSS, ECS and HBR), so a test can say "the next two UploadPart
 // calls fail with 503" or "every connection is a 50 Mbit/s WAN link" without knowing how a service renders
 // its errors.
 package faults
@@ -18,7 +18,7 @@ import (
 // Fault describes one injected failure. A request matches when Service and Operation match; the first
 // matching fault that is not used up and passes its Probability roll fires.
 type Fault struct {
-	Service   string // "oss", "ecs" (later "hbr"); "" = any
+	Service   string // "oss", "ecs" or "hbr"; "" = any
 	Operation string // operation name as the service names it, e.g. "UploadPart" or the ECS Action "CreateSnapshot"; "" or "*" = any
 	// Resource is what the request addresses, where * matches any run of characters, "/" included, and a
 	// pattern without "/" names the first part only. "" = any.
@@ -29,6 +29,9 @@ type Fault struct {
 	//     DeleteSnapshotGroup: the group) and "" when it names none ("cn-beijing/" for DescribeDisks). The region
 	//     of requests without RegionId is the resource's: "cn-beijing" fails everything in cn-beijing,
 	//     "*/d-bp1abc" every request about one disk.
+	//   - HBR: "VAULT/ID", where VAULT is the vault the request names (VaultId) or the one its job, snapshot or
+	//     restore job lives in, and ID the cluster (DescribeContainerCluster, CreateBackupJob), job, snapshot
+	//     (DeleteSnapshot, CreateRestoreJob) or restore job it names: "v-123" fails everything about one vault.
 	Resource     string
 	Status       int     // HTTP status to answer with; 0 = derived from Code by the service
 	Code         string  // service error code; "" = derived from Status by the service

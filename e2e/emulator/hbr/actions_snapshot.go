@@ -141,7 +141,7 @@ func (s *Service) searchSnapshots(c *call) (any, *rpc.Error) {
 	if limit == 0 { // count only
 		return out, nil
 	}
-	start, end, info, e := pager.Paginate(rpc.Params{V: map[string][]string{"Limit": {strconv.FormatInt(limit, 10)},
+	start, end, info, e := snapshotPager.Paginate(rpc.Params{V: map[string][]string{"Limit": {strconv.FormatInt(limit, 10)},
 		"NextToken": {c.p.Str("NextToken")}}}, len(found), true)
 	if e != nil {
 		return nil, e

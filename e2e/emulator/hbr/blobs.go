@@ -20,16 +20,15 @@ type blobStore struct {
 	written atomic.Int64 // bytes newly written since the service started
 }
 
+// openBlobStore starts an empty store. The HBR model lives in memory, so blobs left by an earlier run
+// belong to no snapshot; kept, they would make a first backup look incremental.
 func openBlobStore(dataDir string) (*blobStore, error) {
 	dir := filepath.Join(dataDir, "hbr", "blobs")
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, fmt.Errorf("clear hbr blob dir: %w", err)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create hbr blob dir: %w", err)
-	}
-	// A put interrupted before its rename leaves a temporary file that never counted.
-	if stale, err := filepath.Glob(filepath.Join(dir, "put-*")); err == nil {
-		for _, f := range stale {
-			_ = os.Remove(f)
-		}
 	}
 	return &blobStore{dir: dir}, nil
 }

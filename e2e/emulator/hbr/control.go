@@ -126,7 +126,7 @@ func (s *Service) State() State {
 	st := State{Vaults: []VaultState{}, DeletedVaults: []string{}, Clusters: []ClusterState{}, Agents: []Agent{},
 		BackupJobs: []BackupJobState{}, Snapshots: []SnapshotState{}, RestoreJobs: []RestoreJobState{},
 		Store:    StoreState{BytesWritten: s.blobs.written.Load(), BytesStored: s.blobs.stored()},
-		Settings: s.settings, Clock: Clock{Now: now, Offset: s.offset}, Stats: s.stats.snapshot()}
+		Settings: s.settings, Clock: Clock{Now: now, Offset: s.offset}, Stats: s.stats.Snapshot()}
 	for _, v := range sortedValues(s.st.vaults) {
 		st.Vaults = append(st.Vaults, VaultState{Vault: *v, Status: v.status(now)})
 	}
@@ -193,4 +193,4 @@ func (s *Service) AdvanceClock(d time.Duration) (Clock, error) {
 }
 
 // Stats returns a snapshot of the request counters.
-func (s *Service) Stats() Stats { return s.stats.snapshot() }
+func (s *Service) Stats() Stats { return s.stats.Snapshot() }

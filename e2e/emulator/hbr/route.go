@@ -23,8 +23,12 @@ var actions = map[string]action{
 	"CancelRestoreJob":          {idParam: "RestoreId", run: (*Service).cancelRestoreJob},
 }
 
-// pager pages HBR Describe answers: 10 items by default, at most 99 (DescribeBackupJobs2's limit).
-var pager = rpc.Pager{TokenPrefix: "hbr-emulator-offset:", DefaultSize: 10, MaxSize: 99, SizeParam: "Limit"}
+// pager pages HBR Describe answers: 10 items by default, at most 99 (DescribeBackupJobs2's limit);
+// snapshotPager pages SearchHistoricalSnapshots by Limit and NextToken, at most 100 a page.
+var (
+	pager         = rpc.Pager{TokenPrefix: "hbr-emulator-offset:", DefaultSize: 10, MaxSize: 99}
+	snapshotPager = rpc.Pager{TokenPrefix: "hbr-emulator-offset:", DefaultSize: 10, MaxSize: 100, SizeParam: "Limit"}
+)
 
 // pageOf selects a page with PageNumber/PageSize.
 func pageOf(p rpc.Params, n int) (start, end int, num, size int32, e *rpc.Error) {

@@ -48,7 +48,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e := s.serve(c); e != nil {
 		c.writeError(e)
 	}
-	s.stats.record(c.action, c.errCode, rec.Status)
+	s.stats.Record(c.action, c.errCode, rec.Status)
 	s.log.WithFields(logrus.Fields{
 		"action": c.action, "resource": c.resource, "status": rec.Status, "code": c.errCode,
 		"request_id": c.id, "duration": time.Since(start).Round(time.Microsecond),

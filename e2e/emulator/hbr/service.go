@@ -60,7 +60,7 @@ type Service struct {
 	log      logrus.FieldLogger
 	wall     func() time.Time
 	blobs    *blobStore
-	stats    statsCounter
+	stats    svc.Counter
 	inflight sync.WaitGroup
 	jobs     sync.WaitGroup // job goroutines
 	ctx      context.Context
@@ -103,7 +103,6 @@ func New(cfg Config) (*Service, error) {
 		settings: Settings{Throughput: throughput, JobStartDelay: effective(o.JobStartDelay, DefaultJobStartDelay),
 			VaultInitDelay: effective(o.VaultInitDelay, DefaultVaultInitDelay), Activated: !o.NotActivated},
 		st: newState()}
-	s.stats.reset()
 	return s, nil
 }
 

@@ -1,9 +1,12 @@
-// Package svc holds what every emulated service (OSS, ECS) shares: the accepted keys and the response
-// recorder behind request logs and counters.
+// Package svc holds what every emulated service (OSS, ECS, HBR) shares: the accepted keys, the response
+// recorder behind request logs, and the request counters.
 package svc
 
 import (
+	"maps"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 )
 
@@ -45,3 +48,43 @@ func (r *Recorder) Write(p []byte) (int, error) {
 
 // Unwrap exposes the wrapped writer to http.ResponseController.
 func (r *Recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Stats counts what a service was asked to do since it started.
+type Stats struct {
+	Operations map[string]int `json:"operations"` // requests by action, faults included
+	Errors     map[string]int `json:"errors"`     // error answers by code
+}
+
+// Counter collects Stats; the zero value is ready to use.
+type Counter struct {
+	mu   sync.Mutex
+	ops  map[string]int
+	errs map[string]int
+}
+
+// Record counts one request by action and, for an error answer, by code (the status when it has none).
+func (c *Counter) Record(action, code string, status int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ops == nil {
+		c.ops, c.errs = map[string]int{}, map[string]int{}
+	}
+	c.ops[action]++
+	if status >= 400 || code != "" {
+		if code == "" {
+			code = strconv.Itoa(status)
+		}
+		c.errs[code]++
+	}
+}
+
+// Snapshot returns a copy of the counts.
+func (c *Counter) Snapshot() Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := Stats{Operations: maps.Clone(c.ops), Errors: maps.Clone(c.errs)}
+	if st.Operations == nil {
+		st.Operations, st.Errors = map[string]int{}, map[string]int{}
+	}
+	return st
+}

@@ -1,8 +1,9 @@
-// Command alibabacloud-emulator serves the local Alibaba Cloud emulator (OSS and ECS) on a loopback port.
+// Command alibabacloud-emulator serves the local Alibaba Cloud emulator (OSS, ECS and HBR) on a loopback port.
 //
 //	alibabacloud-emulator -bucket velero -credentials-file creds.txt -latency 40ms -bandwidth 6250000 \
 //	    -fault op=UploadPart,status=503,code=ServiceUnavailable,p=0.1,count=5 \
-//	    -ecs-regions regions.json -ecs-snapshot-duration 5s -fault service=ecs,op=CreateSnapshot,code=Throttling.User,count=2
+//	    -ecs-regions regions.json -ecs-snapshot-duration 5s -fault service=ecs,op=CreateSnapshot,code=Throttling.User,count=2 \
+//	    -hbr-throughput 50MiB/s -hbr-job-start-delay 1s -fault service=hbr,op=CreateBackupJob,loseAnswer=true,count=1
 //
 // When ready it prints exactly one line to stdout, "listening on http://127.0.0.1:PORT", so scripts can wait
 // for it; logs go to stderr. SIGINT or SIGTERM shuts it down cleanly.
@@ -27,6 +28,7 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/hbr"
 )
 
 const shutdownGrace = 10 * time.Second
@@ -54,6 +56,7 @@ type config struct {
 	logLevel                 string
 	ecsRegions               string
 	ecsDisk, ecsSnapshot     time.Duration
+	hbr                      hbrFlags
 }
 
 type listFlag []string
@@ -94,6 +97,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"or the path of a file holding one; empty = cn-hangzhou (zones h, i, j), cn-beijing (h, i; i sells no cloud_efficiency), cn-shanghai (l, m)")
 	fs.DurationVar(&cfg.ecsDisk, "ecs-disk-duration", ecs.DefaultDiskCreateDuration, "how long a new ECS disk stays Creating; 0 = Available at once")
 	fs.DurationVar(&cfg.ecsSnapshot, "ecs-snapshot-duration", ecs.DefaultSnapshotDuration, "how long a new ECS snapshot stays progressing; 0 = accomplished at once")
+	cfg.hbr.register(fs)
 	fs.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug logs every request")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -106,6 +110,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.ecsDisk < 0 || cfg.ecsSnapshot < 0 {
 		return config{}, fmt.Errorf("-ecs-disk-duration and -ecs-snapshot-duration must not be negative")
+	}
+	if err := cfg.hbr.check(); err != nil {
+		return config{}, err
 	}
 	return cfg, nil
 }
@@ -233,7 +240,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	em, err := emulator.New(emulator.Options{DataDir: cfg.dataDir, Region: cfg.region, Credentials: creds,
-		Buckets: cfg.buckets, ECS: ecsOpts, Logger: log})
+		Buckets: cfg.buckets, ECS: ecsOpts, HBR: cfg.hbr.options(), Logger: log})
 	if err != nil {
 		return err
 	}
@@ -263,7 +270,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log.WithFields(logrus.Fields{"region": em.Region(), "data": em.DataDir(), "buckets": cfg.buckets,
 		"access_key_ids": ids, "latency": cfg.latency, "bandwidth": cfg.bandwidth, "faults": len(cfg.faults),
-		"ecs_regions": ecsRegions, "ecs_disk_duration": cfg.ecsDisk, "ecs_snapshot_duration": cfg.ecsSnapshot}).Info("emulator ready")
+		"ecs_regions": ecsRegions, "ecs_disk_duration": cfg.ecsDisk, "ecs_snapshot_duration": cfg.ecsSnapshot,
+		"hbr_throughput": hbr.FormatThroughput(em.HBR().Settings().Throughput), "hbr_job_start_delay": cfg.hbr.jobStartDelay}).Info("emulator ready")
 
 	served := make(chan error, 1)
 	go func() { served <- em.Serve(l) }()

@@ -135,6 +135,8 @@ func TestConfigErrors(t *testing.T) {
 		{"negative bandwidth", []string{"-bandwidth", "-1"}, "must not be negative"},
 		{"negative ecs duration", []string{"-ecs-snapshot-duration", "-1s"}, "-ecs-disk-duration and -ecs-snapshot-duration must not be negative"},
 		{"ecs region without zones", []string{"-access-key-id", "a", "-access-key-secret", "b", "-ecs-regions", `[{"id":"r1"}]`}, "-ecs-regions: ecs regions: region r1 has no zones"},
+		{"bad hbr throughput", []string{"-hbr-throughput", "fast"}, "-hbr-throughput: throughput \"fast\""},
+		{"negative hbr delay", []string{"-hbr-job-start-delay", "-1s"}, "-hbr-job-start-delay and -hbr-vault-init-delay must not be negative"},
 		{"missing ecs regions file", []string{"-access-key-id", "a", "-access-key-secret", "b", "-ecs-regions", "/nonexistent/regions.json"}, "read ecs regions file"},
 		{"stray argument", []string{"serve"}, "unexpected arguments"},
 		{"bad log level", []string{"-access-key-id", "a", "-access-key-secret", "b", "-log-level", "loud"}, "invalid -log-level"},
