@@ -108,7 +108,7 @@ verify: ## Fail if go mod tidy (here and in e2e/components) would change go.mod 
 	done; exit $$fail
 
 .PHONY: bench
-bench: components ## Upload throughput vs raw PUT (LAN, WAN), plugin memory, 50-disk-PV backup, 10,000-item restore with/without our actions.
+bench: components ## Upload throughput vs raw PUT (LAN, WAN), plugin memory, 50-disk-PV backup, 10,000-item restore with/without our actions, HBR backup of 1 GiB in 10,000 files vs a copy and its incremental bytes.
 	$(GO) test -run='^$$' -bench=. $(BENCH_FLAGS) -timeout 30m ./e2e/bench/...
 
 ##@ Run

@@ -6,10 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
-	"net/url"
-	"reflect"
-	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +17,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/internal/acs"
 )
 
 // DefaultCallTimeout bounds one ECS request when the caller's context sets no earlier deadline.
@@ -41,11 +38,15 @@ type Config struct {
 	Clock clock.WithTicker
 }
 
+// processThrottle is shared by every ECS client in the plugin process: all locations of one account
+// hit the same limits.
+var processThrottle = acs.NewThrottle(clock.RealClock{})
+
 type client struct {
 	cfg      Config
 	protocol string
 	host     string
-	throttle *throttle
+	throttle *acs.Throttle
 
 	mu      sync.Mutex
 	regions map[string]*ecssdk.Client
@@ -63,47 +64,16 @@ func New(cfg Config) (Client, error) {
 	}
 	c := &client{cfg: cfg, protocol: "HTTPS", regions: map[string]*ecssdk.Client{}, throttle: processThrottle}
 	if cfg.Clock != nil {
-		c.throttle = newThrottle(cfg.Clock)
+		c.throttle = acs.NewThrottle(cfg.Clock)
 	}
 	if cfg.Endpoint != "" {
-		host, protocol, err := splitEndpoint(cfg.Endpoint)
+		host, protocol, err := acs.SplitEndpoint("ecs", cfg.Endpoint)
 		if err != nil {
 			return nil, err
 		}
 		c.host, c.protocol = host, protocol
 	}
 	return c, nil
-}
-
-// splitEndpoint turns "https://ecs.example.com", "http://127.0.0.1:9000" or "ecs.example.com" into the
-// host and protocol darabonba-openapi wants.
-func splitEndpoint(endpoint string) (host, protocol string, err error) {
-	if !strings.Contains(endpoint, "://") {
-		return endpoint, "HTTPS", nil
-	}
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return "", "", fmt.Errorf("ecs endpoint %q: want host[:port] or scheme://host[:port]", endpoint)
-	}
-	switch u.Scheme {
-	case "http":
-		return u.Host, "HTTP", nil
-	case "https":
-		return u.Host, "HTTPS", nil
-	}
-	return "", "", fmt.Errorf("ecs endpoint %q: scheme must be http or https", endpoint)
-}
-
-func isLoopback(hostport string) bool {
-	host, _, err := net.SplitHostPort(hostport)
-	if err != nil {
-		host = hostport
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // sdk returns the SDK client for a region. ECS requests of some actions (CreateSnapshot,
@@ -124,7 +94,7 @@ func (c *client) sdk(region string) (*ecssdk.Client, error) {
 	}
 	if c.host != "" {
 		cfg.Endpoint = tea.String(c.host)
-		if isLoopback(c.host) {
+		if acs.IsLoopback(c.host) {
 			// A proxy from the environment must not catch requests to a local emulator.
 			cfg.NoProxy = tea.String(c.host)
 		}
@@ -153,7 +123,7 @@ func (c *client) call(ctx context.Context, op, region, resource string, fn func(
 		if !errors.Is(err, cloud.ErrUnavailable) || attempt == unavailableAttempts || ctx.Err() != nil {
 			return err
 		}
-		timer := c.throttle.clock.NewTimer(time.Duration(attempt) * time.Second)
+		timer := c.throttle.Clock().NewTimer(time.Duration(attempt) * time.Second)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
@@ -167,7 +137,7 @@ func (c *client) call(ctx context.Context, op, region, resource string, fn func(
 const unavailableAttempts = 3
 
 func (c *client) attempt(ctx context.Context, op, resource string, sdk *ecssdk.Client, fn func(*ecssdk.Client, *util.RuntimeOptions) error) error {
-	return c.throttle.do(ctx, func() error {
+	return c.throttle.Do(ctx, func() error {
 		timeout := c.cfg.CallTimeout
 		if deadline, ok := ctx.Deadline(); ok {
 			timeout = min(timeout, time.Until(deadline))
@@ -192,26 +162,6 @@ func clientToken(caller string) *string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
 	return tea.String("csdr-" + hex.EncodeToString(b))
-}
-
-// requestID reads the request ID of an SDK answer (a *<Action>Response, possibly nil, whose Body
-// carries RequestId, as every ECS answer does), "" when there is none. The SDK's answer types share no
-// interface, and errors about an answer must keep its request ID.
-func requestID(answer any) string {
-	v := reflect.ValueOf(answer)
-	for _, field := range []string{"Body", "RequestId"} {
-		if v.Kind() != reflect.Pointer || v.IsNil() {
-			return ""
-		}
-		if v = v.Elem(); v.Kind() != reflect.Struct {
-			return ""
-		}
-		v = v.FieldByName(field)
-	}
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.String {
-		return ""
-	}
-	return v.Elem().String()
 }
 
 // incomplete is a success answer without what it must carry: nothing was learned, so it counts as a

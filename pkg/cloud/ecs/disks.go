@@ -11,6 +11,8 @@ import (
 	util "github.com/alibabacloud-go/tea-utils/v2/service"
 	"github.com/alibabacloud-go/tea/tea"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/internal/acs"
+
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 )
 
@@ -22,7 +24,7 @@ func (c *client) DescribeDisk(ctx context.Context, region, diskID string) (*Disk
 			RegionId: tea.String(region), DiskIds: tea.String(string(ids))}, rt)
 		if err == nil && (out == nil || out.Body == nil || out.Body.Disks == nil) {
 			// No list at all is no evidence that the disk is gone: deletion decisions rest on NotFound.
-			return incomplete("DescribeDisks", diskID, requestID(out), "disk list")
+			return incomplete("DescribeDisks", diskID, acs.RequestID(out), "disk list")
 		}
 		return err
 	})
@@ -48,7 +50,7 @@ func (c *client) FindDisks(ctx context.Context, region string, tags map[string]s
 	err := c.call(ctx, "DescribeDisks", region, "", func(sdk *ecssdk.Client, rt *util.RuntimeOptions) (err error) {
 		out, err = sdk.DescribeDisksWithOptions(req, rt)
 		if err == nil && (out == nil || out.Body == nil || out.Body.Disks == nil) {
-			return incomplete("DescribeDisks", region, requestID(out), "disk list")
+			return incomplete("DescribeDisks", region, acs.RequestID(out), "disk list")
 		}
 		return err
 	})
@@ -90,7 +92,7 @@ func (c *client) CreateDisk(ctx context.Context, o DiskOptions) (string, error) 
 			return err
 		}
 		if out == nil || out.Body == nil || tea.StringValue(out.Body.DiskId) == "" {
-			return incomplete("CreateDisk", o.Zone, requestID(out), "disk ID")
+			return incomplete("CreateDisk", o.Zone, acs.RequestID(out), "disk ID")
 		}
 		id = tea.StringValue(out.Body.DiskId)
 		return nil
@@ -117,7 +119,7 @@ func (c *client) DescribeZones(ctx context.Context, region string) ([]Zone, erro
 	err := c.call(ctx, "DescribeZones", region, region, func(sdk *ecssdk.Client, rt *util.RuntimeOptions) (err error) {
 		out, err = sdk.DescribeZonesWithOptions(&ecssdk.DescribeZonesRequest{RegionId: tea.String(region)}, rt)
 		if err == nil && (out == nil || out.Body == nil || out.Body.Zones == nil) {
-			return incomplete("DescribeZones", region, requestID(out), "zone list")
+			return incomplete("DescribeZones", region, acs.RequestID(out), "zone list")
 		}
 		return err
 	})

@@ -9,6 +9,8 @@ import (
 	ecssdk "github.com/alibabacloud-go/ecs-20140526/v4/client"
 	util "github.com/alibabacloud-go/tea-utils/v2/service"
 	"github.com/alibabacloud-go/tea/tea"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/internal/acs"
 )
 
 func (c *client) CreateSnapshot(ctx context.Context, o SnapshotOptions) (string, error) {
@@ -32,7 +34,7 @@ func (c *client) CreateSnapshot(ctx context.Context, o SnapshotOptions) (string,
 			return err
 		}
 		if out == nil || out.Body == nil || tea.StringValue(out.Body.SnapshotId) == "" {
-			return incomplete("CreateSnapshot", o.DiskID, requestID(out), "snapshot ID")
+			return incomplete("CreateSnapshot", o.DiskID, acs.RequestID(out), "snapshot ID")
 		}
 		id = tea.StringValue(out.Body.SnapshotId)
 		return nil
@@ -76,7 +78,7 @@ func (c *client) describeSnapshots(ctx context.Context, region, resource string,
 	err := c.call(ctx, "DescribeSnapshots", region, resource, func(sdk *ecssdk.Client, rt *util.RuntimeOptions) (err error) {
 		out, err = sdk.DescribeSnapshotsWithOptions(req, rt)
 		if err == nil && (out == nil || out.Body == nil || out.Body.Snapshots == nil) {
-			return incomplete("DescribeSnapshots", resource, requestID(out), "snapshot list")
+			return incomplete("DescribeSnapshots", resource, acs.RequestID(out), "snapshot list")
 		}
 		return err
 	})
@@ -112,7 +114,7 @@ func (c *client) CopySnapshot(ctx context.Context, o CopySnapshotOptions) (strin
 			return err
 		}
 		if out == nil || out.Body == nil || tea.StringValue(out.Body.SnapshotId) == "" {
-			return incomplete("CopySnapshot", o.SnapshotID, requestID(out), "snapshot ID")
+			return incomplete("CopySnapshot", o.SnapshotID, acs.RequestID(out), "snapshot ID")
 		}
 		id = tea.StringValue(out.Body.SnapshotId)
 		return nil

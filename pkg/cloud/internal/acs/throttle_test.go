@@ -1,4 +1,4 @@
-package ecs
+package acs
 
 import (
 	"context"
@@ -21,10 +21,10 @@ var errRefused = &cloud.Error{Service: "ecs", Operation: "Op", Kind: cloud.ErrIn
 
 func TestThrottleRetriesUntilSuccessAndBacksOff(t *testing.T) {
 	clk := clocktest.Stepping(t, time.Unix(0, 0), time.Second, nil)
-	th := newThrottle(clk)
+	th := NewThrottle(clk)
 
 	var calls int32
-	err := th.do(context.Background(), func() error {
+	err := th.Do(context.Background(), func() error {
 		if atomic.AddInt32(&calls, 1) <= 3 {
 			return errThrottled
 		}
@@ -56,7 +56,7 @@ func TestThrottleBackoffDoublesUpToTheCap(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := clocktesting.NewFakeClock(time.Unix(0, 0))
-			th := newThrottle(clk)
+			th := NewThrottle(clk)
 			th.jitter = tt.jitter
 			for i, d := range full {
 				th.throttled()
@@ -78,7 +78,7 @@ func TestThrottleBackoffDoublesUpToTheCap(t *testing.T) {
 // A refused call says nothing about the rate limit: the doubling goes on.
 func TestThrottleKeepsDoublingAcrossRefusedCalls(t *testing.T) {
 	clk := clocktesting.NewFakeClock(time.Unix(0, 0))
-	th := newThrottle(clk)
+	th := NewThrottle(clk)
 	th.jitter = func(n int64) int64 { return n - 1 }
 	th.throttled()
 	clk.Step(throttleBase)
@@ -89,11 +89,11 @@ func TestThrottleKeepsDoublingAcrossRefusedCalls(t *testing.T) {
 
 func TestThrottleIsSharedByAllCalls(t *testing.T) {
 	clk := clocktesting.NewFakeClock(time.Unix(0, 0))
-	th := newThrottle(clk)
+	th := NewThrottle(clk)
 	th.throttled() // another call was just throttled
 	started := make(chan struct{})
 	go func() {
-		_ = th.do(context.Background(), func() error { close(started); return nil })
+		_ = th.Do(context.Background(), func() error { close(started); return nil })
 	}()
 	// The call waits on the clock, which stands still until stepped.
 	assert.EventuallyWithT(t, func(c *assert.CollectT) { assert.True(c, clk.HasWaiters()) }, 10*time.Second, time.Millisecond)
@@ -112,29 +112,29 @@ func TestThrottleIsSharedByAllCalls(t *testing.T) {
 
 func TestThrottleGivesUpAndDoesNotRetryOtherErrors(t *testing.T) {
 	clk := clocktest.Stepping(t, time.Unix(0, 0), time.Second, nil)
-	th := newThrottle(clk)
+	th := NewThrottle(clk)
 
 	var calls int32
-	err := th.do(context.Background(), func() error { atomic.AddInt32(&calls, 1); return errThrottled })
+	err := th.Do(context.Background(), func() error { atomic.AddInt32(&calls, 1); return errThrottled })
 	assert.ErrorIs(t, err, cloud.ErrThrottled)
 	assert.EqualValues(t, throttleAttempts, calls)
 
 	calls = 0
-	th = newThrottle(clk)
-	err = th.do(context.Background(), func() error { atomic.AddInt32(&calls, 1); return errRefused })
+	th = NewThrottle(clk)
+	err = th.Do(context.Background(), func() error { atomic.AddInt32(&calls, 1); return errRefused })
 	assert.ErrorIs(t, err, cloud.ErrInvalid)
 	assert.EqualValues(t, 1, calls, "a refused call is not repeated")
 }
 
 func TestThrottleStopsWithTheContext(t *testing.T) {
 	clk := clocktesting.NewFakeClock(time.Unix(0, 0))
-	th := newThrottle(clk)
+	th := NewThrottle(clk)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var calls int32
 	result := make(chan error, 1)
 	go func() {
-		result <- th.do(ctx, func() error { atomic.AddInt32(&calls, 1); return errThrottled })
+		result <- th.Do(ctx, func() error { atomic.AddInt32(&calls, 1); return errThrottled })
 	}()
 	assert.EventuallyWithT(t, func(c *assert.CollectT) {
 		assert.EqualValues(c, 1, atomic.LoadInt32(&calls))

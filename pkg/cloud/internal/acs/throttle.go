@@ -1,4 +1,6 @@
-package ecs
+// Package acs holds what the clients of Alibaba Cloud's RPC APIs (ECS, HBR) share: the throttling
+// backoff, the endpoint override, and reading request IDs and messages out of SDK answers and errors.
+package acs
 
 import (
 	"context"
@@ -12,19 +14,16 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 )
 
-// Throttling backoff: ECS rate limits are per account and API, so once one call is throttled every
-// call in the process waits, and the wait doubles while throttling goes on.
+// Throttling backoff: Alibaba Cloud rate limits are per account and API, so once one call is throttled
+// every call of the service in the process waits, and the wait doubles while throttling goes on.
 const (
 	throttleBase     = 500 * time.Millisecond
 	throttleMax      = 30 * time.Second
 	throttleAttempts = 8
 )
 
-// processThrottle is shared by every client in the plugin process: all locations of one account hit
-// the same limits.
-var processThrottle = newThrottle(clock.RealClock{})
-
-type throttle struct {
+// Throttle holds back every call of one service after one of them was throttled.
+type Throttle struct {
 	clock clock.WithTicker
 	// jitter draws from [0, n); rand.Int64N but in tests.
 	jitter func(n int64) int64
@@ -34,11 +33,15 @@ type throttle struct {
 	failures int       // consecutive throttled calls
 }
 
-func newThrottle(c clock.WithTicker) *throttle { return &throttle{clock: c, jitter: rand.Int64N} }
+// NewThrottle returns a backoff paced by c.
+func NewThrottle(c clock.WithTicker) *Throttle { return &Throttle{clock: c, jitter: rand.Int64N} }
 
-// do runs fn after any backoff in force and retries it while it is throttled. Other errors return at
+// Clock is the clock the backoff waits on; retries of lost answers wait on it too.
+func (t *Throttle) Clock() clock.WithTicker { return t.clock }
+
+// Do runs fn after any backoff in force and retries it while it is throttled. Other errors return at
 // once: retrying a refused or failed call blindly could repeat a side effect.
-func (t *throttle) do(ctx context.Context, fn func() error) error {
+func (t *Throttle) Do(ctx context.Context, fn func() error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		if werr := t.wait(ctx); werr != nil {
@@ -59,7 +62,7 @@ func (t *throttle) do(ctx context.Context, fn func() error) error {
 	}
 }
 
-func (t *throttle) wait(ctx context.Context) error {
+func (t *Throttle) wait(ctx context.Context) error {
 	t.mu.Lock()
 	d := t.until.Sub(t.clock.Now())
 	t.mu.Unlock()
@@ -76,7 +79,7 @@ func (t *throttle) wait(ctx context.Context) error {
 	}
 }
 
-func (t *throttle) throttled() {
+func (t *Throttle) throttled() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.failures++
@@ -88,7 +91,7 @@ func (t *throttle) throttled() {
 	}
 }
 
-func (t *throttle) succeeded(err error) {
+func (t *Throttle) succeeded(err error) {
 	if err != nil {
 		return // a refused call says nothing about the rate limit
 	}
