@@ -98,7 +98,7 @@ func (s *Service) AddDisk(spec DiskSpec) (DiskState, error) {
 		d.ID = s.st.uniqueID("d-")
 	}
 	if e := s.fillDisk(d); e != nil {
-		return DiskState{}, fmt.Errorf("add disk fixture %s: %s", d.ID, e.message)
+		return DiskState{}, fmt.Errorf("add disk fixture %s: %s", d.ID, e.Message)
 	}
 	if spec.Status == DiskInUse {
 		d.InstanceID = spec.InstanceID
