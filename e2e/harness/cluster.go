@@ -106,7 +106,7 @@ func (s *Session) StartClusterWith(ctx context.Context, name string, opts Cluste
 		fn   func(context.Context) error
 	}{{"etcd", c.startEtcd}, {"kube-apiserver", c.startAPIServer},
 		{"controllers, scheduler and nodes", func(ctx context.Context) error { return c.startWorkers(ctx, planned) }},
-		{"csi layer", c.startCSI}}
+		{"csi layer", c.startCSI}, {"hbr agents", c.registerHBRAgents}}
 	for _, st := range steps {
 		if err := st.fn(ctx); err != nil {
 			return c, fmt.Errorf("cluster %s: start %s: %w", name, st.name, err)

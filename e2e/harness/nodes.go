@@ -29,6 +29,9 @@ type NodeSpec struct {
 	KubeletRoot string
 	// Labels are added to the node's own.
 	Labels map[string]string
+	// NoHBRAgent leaves Cloud Backup's hbr-client off the node, as the label
+	// csdr.alibabacloud.com/agent-enable=false does in ACK: HBR jobs on it fail with ClientNotExist.
+	NoHBRAgent bool
 }
 
 // Node is one fake node of a cluster: a Node object that kwok keeps Ready and whose pods it runs, and a
@@ -41,6 +44,8 @@ type Node struct {
 	Dir string
 	// KubeletRoot is a node path, for example "/var/lib/kubelet".
 	KubeletRoot string
+	// HBRAgent says whether the node runs an hbr-client registered with the session's emulated HBR.
+	HBRAgent bool
 }
 
 // HostPath is where the node path nodePath (for example "/var/lib/kubelet/pods") lives on this machine.
@@ -79,7 +84,8 @@ func planNodes(cluster, region, nodesDir string, zones []string, specs []NodeSpe
 	seen := map[string]bool{}
 	next := 0 // the next zone for a node whose spec names none
 	for i, spec := range specs {
-		n := plannedNode{Node: Node{Name: spec.Name, Region: region, Zone: spec.Zone, KubeletRoot: spec.KubeletRoot}, labels: spec.Labels}
+		n := plannedNode{Node: Node{Name: spec.Name, Region: region, Zone: spec.Zone, KubeletRoot: spec.KubeletRoot,
+			HBRAgent: !spec.NoHBRAgent}, labels: spec.Labels}
 		if n.Name == "" {
 			n.Name = fmt.Sprintf("%s-node-%d", cluster, i+1)
 		}
