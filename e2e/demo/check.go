@@ -67,6 +67,7 @@ type result struct {
 	checked                  []string
 	listeners                int
 	sourceDisk, restoredDisk ecs.DiskState
+	dataA, dataB             volumeData
 }
 
 // check compares every expected object in cluster B with its original in cluster A.

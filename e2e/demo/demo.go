@@ -52,9 +52,10 @@ func Run(ctx context.Context, layout harness.Layout, out io.Writer) (err error) 
 		name string
 		fn   func(context.Context) error
 	}{
-		{"start the emulated Alibaba Cloud (OSS and ECS)", d.startCloud},
+		{"start the emulated Alibaba Cloud (OSS, ECS and HBR)", d.startCloud},
 		{"start cluster A in " + regionA + " (control plane, scheduler, kwok nodes)", d.startClusterA},
 		{"deploy the demo application from examples/demo-app", d.deployApp},
+		{"cluster A: the database writes its files into its disk volume, through the node's kubelet path", d.writeData},
 		{"start velero server in cluster A with the plugin", func(ctx context.Context) error { return d.a.StartVelero(ctx) }},
 		{"cluster A: create the backup location on the vault and the disk snapshot location", d.createLocationA},
 		{"cluster A: back up namespace " + appNS + ", with a snapshot of its disk", d.backup},
@@ -64,6 +65,7 @@ func Run(ctx context.Context, layout harness.Layout, out io.Writer) (err error) 
 		{"cluster B: wait for the backup to sync from the vault", d.waitForSync},
 		{"cluster B: restore the backup, images from a registry in " + regionB + ", the database on cluster B's disk class", d.restore},
 		{"cluster B: check the restored application against cluster A", d.check},
+		{"cluster B: the database runs next to its new disk, with cluster A's files byte for byte", d.checkData},
 		{"check the processes' listeners (loopback only)", d.checkListeners},
 	} {
 		if err := d.step(s.name, func() error { return s.fn(ctx) }); err != nil {
@@ -162,8 +164,9 @@ func (d *demo) deployApp(ctx context.Context) error {
 	if err := d.kubectl(ctx, d.a, "apply", "-f", filepath.Join(dir, "app.yaml")); err != nil {
 		return err
 	}
-	// The controllers make the ReplicaSet, the pods and the StatefulSet's claim; its disk comes next.
-	return d.provisionDisk(ctx)
+	// The controllers make the ReplicaSet and the pods; the scheduler puts the database's pod on a node,
+	// and the CSI layer provisions its claim's disk in that node's zone.
+	return nil
 }
 
 func (d *demo) createLocationA(ctx context.Context) error {
