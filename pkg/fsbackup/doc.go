@@ -41,4 +41,9 @@
 // For a disk the rule is Velero's snapshot rule as it stands; for other volumes only a Running pod
 // counts, and not with snapshotMoveData (which turns fs-backup off for claims): Velero's fs-backup
 // skips those volumes, and HBR can still reach them through a temporary pod.
+//
+// Decide cannot stop Velero's own actions. With Velero's EnableCSI feature its CSI action also
+// snapshots every CSI claim no policy names (and fails a NAS or OSS claim that has no
+// VolumeSnapshotClass); a volume policy `custom` with `mover: hbr` for those drivers keeps Velero off
+// them, because Velero neither snapshots nor fs-backs-up a volume a custom action matched.
 package fsbackup

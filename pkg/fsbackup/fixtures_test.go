@@ -94,14 +94,14 @@ var anyNFS = map[string]any{"nfs": map[string]any{}}
 var moverHBR = map[string]any{MoverParameter: MoverHBR}
 
 // policyConfigMap holds rules the way users write a resource policies ConfigMap.
-func policyConfigMap(t *testing.T, name string, rules ...map[string]any) *corev1api.ConfigMap {
+func policyConfigMap(t testing.TB, name string, rules ...map[string]any) *corev1api.ConfigMap {
 	t.Helper()
 	doc, err := yaml.Marshal(map[string]any{"version": "v1", "volumePolicies": rules})
 	require.NoError(t, err)
 	return builder.ForConfigMap(veleroNS, name).Data("policies.yaml", string(doc)).Result()
 }
 
-func fakeClient(t *testing.T, objs ...crclient.Object) crclient.Client {
+func fakeClient(t testing.TB, objs ...crclient.Object) crclient.Client {
 	t.Helper()
 	scheme := runtime.NewScheme()
 	require.NoError(t, corev1api.AddToScheme(scheme))
