@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -69,17 +68,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	log := cfg.Logger
-	if log == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		log = l
-	}
 	var prefix [4]byte
 	if _, err := rand.Read(prefix[:]); err != nil {
 		return nil, fmt.Errorf("oss emulator: seed request ids: %w", err)
 	}
-	s := &Service{cfg: cfg, root: filepath.Join(cfg.DataDir, "oss"), log: log.WithField("service", ServiceName),
+	s := &Service{cfg: cfg, root: filepath.Join(cfg.DataDir, "oss"), log: svc.Logger(cfg.Logger, ServiceName),
 		now: cfg.Now, reqPrefix: hex.EncodeToString(prefix[:]), buckets: map[string]*bucket{}}
 	s.stats.reset()
 	if err := os.MkdirAll(filepath.Join(s.root, "buckets"), 0o755); err != nil {
