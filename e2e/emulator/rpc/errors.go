@@ -1,6 +1,7 @@
 // Package rpc is what the emulated Alibaba Cloud RPC-style APIs (ECS, HBR) share: request parameters
 // from the query and a form body, the V3 (ACS3-HMAC-SHA256) and legacy (HMAC-SHA1) signatures with STS
-// tokens, page selection, request IDs and the JSON answer and error formats.
+// tokens, page selection, request IDs, the start of a request (version, action), injected faults and the
+// JSON answer and error formats.
 package rpc
 
 import (
