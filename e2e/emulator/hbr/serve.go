@@ -70,7 +70,7 @@ func (s *Service) serve(c *call) *rpc.Error {
 	log := s.log.WithFields(logrus.Fields{"action": c.action, "request_id": c.id})
 	f, faulty := s.cfg.Faults.Match(ServiceName, c.action, c.resource)
 	if faulty {
-		reset, e := rpc.InjectFault(c.w, c.r, f, log, statusForCode, codeForStatus)
+		reset, e := rpc.InjectFault(c.w, c.r, f, log, statusForCode, rpc.CodeForStatus)
 		if reset {
 			c.errCode = "ConnectionReset"
 		}

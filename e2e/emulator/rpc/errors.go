@@ -51,6 +51,25 @@ func ErrInternal(err error) *Error {
 		"The request processing has failed due to some unknown error: "+err.Error())
 }
 
+// CodeForStatus gives the code of a fault that names only a status, as the gateway words it for any
+// RPC API.
+func CodeForStatus(status int) string {
+	switch {
+	case status == http.StatusForbidden:
+		return "Forbidden"
+	case status == http.StatusNotFound:
+		return "InvalidResourceId.NotFound"
+	case status == http.StatusTooManyRequests:
+		return "Throttling"
+	case status >= 502 && status <= 504:
+		return "ServiceUnavailable"
+	case status >= 500:
+		return "InternalError"
+	default:
+		return "InvalidParameter"
+	}
+}
+
 // ErrorBody is the JSON error format of Alibaba Cloud RPC APIs.
 type ErrorBody struct {
 	RequestID string `json:"RequestId"`
