@@ -118,21 +118,12 @@ func (s *Service) startBackup(id string) (*backupSource, string) {
 	now := s.now()
 	j.Status, j.Started, j.Updated = JobRunning, &now, now
 	cl := s.st.clusters[j.ClusterID]
-	a := s.agentFor(cl.Identifier, j.Resource.Host)
-	if a == nil {
-		return nil, ErrClientNotExist
+	a, np, root, failure := s.nodeDir(cl, j.Resource.Host, j.Resource.HostPrefix, ErrSourceNotExist)
+	if a != nil {
+		j.ClientID = a.ClientID()
 	}
-	j.ClientID = a.ClientID()
-	np, ok := nodePath(a, j.Resource.HostPrefix)
-	if !ok {
-		return nil, ErrSourceNotExist
-	}
-	root, err := filepath.EvalSymlinks(filepath.Join(a.RootDir, filepath.FromSlash(np)))
-	if err != nil {
-		return nil, ErrSourceNotExist
-	}
-	if info, err := os.Stat(root); err != nil || !info.IsDir() {
-		return nil, ErrSourceNotExist
+	if failure != "" {
+		return nil, failure
 	}
 	src := &backupSource{agent: *a, nodePath: np, root: root, source: cl.Identifier + ":" + orDefault(j.Resource.ResourceID, np)}
 	if parent := s.latestSnapshot(j.VaultID, src.source); parent != nil {
