@@ -41,7 +41,7 @@ func (s *Service) createBackupJob(c *call) (any, *rpc.Error) {
 	if e != nil {
 		return nil, e
 	}
-	j := &BackupJob{ID: newID("job-", 24), Name: c.p.Str("JobName"), VaultID: v.ID, ClusterID: cl.ID, Resource: res[0],
+	j := &BackupJob{ID: rpc.NewID("job-", 24), Name: c.p.Str("JobName"), VaultID: v.ID, ClusterID: cl.ID, Resource: res[0],
 		SourceType: src, BackupType: "COMPLETE", RetentionDay: retention, Status: JobCreated, Created: c.now, Updated: c.now}
 	s.st.backups[j.ID] = j
 	s.startJob(j.ID, s.runBackup)

@@ -48,7 +48,7 @@ func (s *Service) createRestoreJob(c *call) (any, *rpc.Error) {
 	if err := json.Unmarshal([]byte(raw), &t); err != nil || t.Host == "" || t.HostPrefix == "" {
 		return nil, rpc.ErrInvalidParam("TargetContainer", `It must be a JSON object {"host","hostPrefix","pvPath"}.`)
 	}
-	r := &RestoreJob{ID: newID("r-", 24), VaultID: v.ID, SnapshotID: snap.ID, SnapshotHash: snap.Hash, ClusterID: cl.ID, Target: t,
+	r := &RestoreJob{ID: rpc.NewID("r-", 24), VaultID: v.ID, SnapshotID: snap.ID, SnapshotHash: snap.Hash, ClusterID: cl.ID, Target: t,
 		RestoreType: restoreType, SourceType: src, Status: JobCreated, Created: c.now, Updated: c.now}
 	s.st.restores[r.ID] = r
 	s.startJob(r.ID, s.runRestore)

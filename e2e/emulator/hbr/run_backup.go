@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/rpc"
 )
 
 // startJob runs fn in a goroutine that Close stops and CancelXxx cancels. Callers hold s.mu.
@@ -192,7 +194,7 @@ func (s *Service) endBackup(ctx context.Context, id string, src *backupSource, e
 		j.Status = JobPartialComplete
 		j.ErrorMessage = fmt.Sprintf("PARTIAL_COMPLETE: %d file(s) vanished during the backup: %s", len(vanished), strings.Join(vanished, ", "))
 	}
-	snap := &Snapshot{ID: newID("s-", 24), JobID: j.ID, VaultID: j.VaultID, Source: src.source, Path: src.nodePath,
+	snap := &Snapshot{ID: rpc.NewID("s-", 24), JobID: j.ID, VaultID: j.VaultID, Source: src.source, Path: src.nodePath,
 		ClientID: j.ClientID, Status: j.Status, BackupType: j.BackupType, RetentionDay: j.RetentionDay, Created: now,
 		Started: *j.Started, Completed: now, Progress: j.Progress, entries: entries}
 	snap.ItemsDone = int64(len(entries))

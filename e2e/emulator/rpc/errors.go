@@ -158,3 +158,16 @@ type readCloser struct {
 	io.Reader
 	io.Closer
 }
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// NewID returns prefix plus n random lowercase alphanumerics, the shape of Alibaba Cloud resource IDs
+// ("d-bp1c0doj0taqyzzl1234", "v-000bmp0xqwy8ca2oq1k4").
+func NewID(prefix string, n int) string {
+	buf := make([]byte, n)
+	_, _ = rand.Read(buf) // crypto/rand does not fail on supported platforms
+	for i, b := range buf {
+		buf[i] = idAlphabet[int(b)%len(idAlphabet)]
+	}
+	return prefix + string(buf)
+}

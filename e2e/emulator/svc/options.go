@@ -2,6 +2,8 @@ package svc
 
 import (
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -27,4 +29,23 @@ func Duration(d, def time.Duration) time.Duration {
 		return 0
 	}
 	return d
+}
+
+// SortedValues lists a map's values in the order of their keys, so answers and state do not change
+// from one call to the next.
+func SortedValues[T any](m map[string]*T) []*T {
+	out := make([]*T, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[k])
+	}
+	return out
+}
+
+// RetentionEnd is when a retention of days from created releases a resource; ok is false for one kept
+// until deleted (days <= 0).
+func RetentionEnd(created time.Time, days int64) (end time.Time, ok bool) {
+	if days <= 0 {
+		return time.Time{}, false
+	}
+	return created.Add(time.Duration(days) * 24 * time.Hour), true
 }
