@@ -181,20 +181,7 @@ func (s *Service) applyFault(c *call, f faults.Fault) (done bool, e *apiError) {
 		}
 		return true, nil
 	case f.IsError():
-		status, code := f.Status, f.Code
-		if status == 0 {
-			status = statusForCode[code]
-			if status == 0 {
-				status = http.StatusInternalServerError
-			}
-		}
-		if code == "" {
-			code = codeForStatus(status)
-		}
-		msg := f.Message
-		if msg == "" {
-			msg = "Injected fault: " + code + "."
-		}
+		status, code, msg := f.Answer(statusForCode, codeForStatus)
 		log.WithFields(logrus.Fields{"status": status, "code": code}).Info("fault: failing request")
 		e := newError(status, code, msg)
 		if code == "RequestTimeTooSkewed" {

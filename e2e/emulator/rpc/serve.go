@@ -47,17 +47,7 @@ func InjectFault(w http.ResponseWriter, r *http.Request, f faults.Fault, log log
 		}
 		return true, nil
 	case f.IsError():
-		status, code := f.Status, f.Code
-		if status == 0 {
-			status = statusOf(code)
-		}
-		if code == "" {
-			code = codeOf(status)
-		}
-		msg := f.Message
-		if msg == "" {
-			msg = "Injected fault: " + code + "."
-		}
+		status, code, msg := f.Answer(statusOf, codeOf)
 		log.WithFields(logrus.Fields{"status": status, "code": code}).Info("fault: failing request")
 		return false, NewError(status, code, msg)
 	}
