@@ -42,15 +42,15 @@ var processThrottle = acs.NewThrottle(clock.RealClock{})
 type client struct {
 	cfg      Config
 	throttle *acs.Throttle
-	regions  *acs.Regions[*ecssdk.Client]
+	// ECS requests of some actions (CreateSnapshot, DeleteSnapshot) carry no RegionId: the endpoint
+	// names the region, so each region gets its own SDK client.
+	regions *acs.Regions[*ecssdk.Client]
 }
 
 var _ Client = (*client)(nil)
 
 // New builds a Client. It makes no network call.
 func New(cfg Config) (Client, error) {
-	// ECS requests of some actions (CreateSnapshot, DeleteSnapshot) carry no RegionId: the endpoint
-	// names the region, so each region gets its own SDK client.
 	regions, err := acs.NewRegions("ecs", cfg.Endpoint, cfg.Credentials, ecssdk.NewClient)
 	if err != nil {
 		return nil, err
