@@ -1,14 +1,12 @@
 package emulator
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 )
 
 // ecsAdmin serves the ECS part of the admin API:
@@ -68,47 +66,7 @@ func (e *Emulator) ecsAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_admin/ecs/state", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, e.ecs.State())
 	})
-	mux.HandleFunc("GET /_admin/ecs/settings", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.ecs.Settings())
-	})
-	mux.HandleFunc("POST /_admin/ecs/settings", func(w http.ResponseWriter, r *http.Request) {
-		// Decoding into the current settings makes a body naming one duration a partial update.
-		set := e.ecs.Settings()
-		if err := decodeJSON(r, &set); err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		if err := e.ecs.SetSettings(set); err != nil {
-			adminError(w, ecsAdminStatus(err), err)
-			return
-		}
-		e.log.WithField("settings", set).Info("admin: ecs settings changed")
-		writeJSON(w, http.StatusOK, set)
-	})
-	mux.HandleFunc("GET /_admin/ecs/clock", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.ecs.Clock())
-	})
-	mux.HandleFunc("POST /_admin/ecs/clock", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Advance json.RawMessage `json:"advance"`
-		}
-		if err := decodeJSON(r, &req); err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		d, err := faults.ParseJSONDuration(req.Advance)
-		if err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		clock, err := e.ecs.AdvanceClock(d)
-		if err != nil {
-			adminError(w, ecsAdminStatus(err), err)
-			return
-		}
-		e.log.WithField("offset", clock.Offset).Info("admin: ecs clock advanced")
-		writeJSON(w, http.StatusOK, clock)
-	})
+	controlAdmin(e, mux, "ecs", e.ecs, ecsAdminStatus)
 }
 
 func ecsAdminStatus(err error) int {

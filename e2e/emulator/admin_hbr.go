@@ -1,11 +1,9 @@
 package emulator
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/hbr"
 )
 
@@ -49,47 +47,7 @@ func (e *Emulator) hbrAdmin(mux *http.ServeMux) {
 	mux.HandleFunc("GET /_admin/hbr/state", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, e.hbr.State())
 	})
-	mux.HandleFunc("GET /_admin/hbr/settings", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.hbr.Settings())
-	})
-	mux.HandleFunc("POST /_admin/hbr/settings", func(w http.ResponseWriter, r *http.Request) {
-		// Decoding into the current settings makes a body naming one setting a partial update.
-		set := e.hbr.Settings()
-		if err := decodeJSON(r, &set); err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		if err := e.hbr.SetSettings(set); err != nil {
-			adminError(w, hbrAdminStatus(err), err)
-			return
-		}
-		e.log.WithField("settings", set).Info("admin: hbr settings changed")
-		writeJSON(w, http.StatusOK, set)
-	})
-	mux.HandleFunc("GET /_admin/hbr/clock", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, e.hbr.Clock())
-	})
-	mux.HandleFunc("POST /_admin/hbr/clock", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Advance json.RawMessage `json:"advance"`
-		}
-		if err := decodeJSON(r, &req); err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		d, err := faults.ParseJSONDuration(req.Advance)
-		if err != nil {
-			adminError(w, http.StatusBadRequest, err)
-			return
-		}
-		clock, err := e.hbr.AdvanceClock(d)
-		if err != nil {
-			adminError(w, hbrAdminStatus(err), err)
-			return
-		}
-		e.log.WithField("offset", clock.Offset).Info("admin: hbr clock advanced")
-		writeJSON(w, http.StatusOK, clock)
-	})
+	controlAdmin(e, mux, "hbr", e.hbr, hbrAdminStatus)
 	mux.HandleFunc("DELETE /_admin/hbr/vaults/{id}", func(w http.ResponseWriter, r *http.Request) {
 		if err := e.hbr.DeleteVault(r.PathValue("id")); err != nil {
 			adminError(w, hbrAdminStatus(err), err)

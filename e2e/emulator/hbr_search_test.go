@@ -120,6 +120,8 @@ func TestHBRSnapshotsSearchExpiryAndDelete(t *testing.T) {
 	assert.EqualValues(t, 0, tea.Int32Value(w.search(t, since, 10, "").TotalCount))
 	in := append(byVault, map[string]any{"field": "JobId", "value": []string{jobs[0], jobs[2]}, "operation": "IN"})
 	assert.EqualValues(t, 2, tea.Int32Value(w.search(t, in, 10, "").TotalCount))
+	notIn := append(byVault, map[string]any{"field": "JobId", "value": []string{jobs[0], jobs[2]}, "operation": "NOT_IN"})
+	assert.EqualValues(t, 1, tea.Int32Value(w.search(t, notIn, 10, "").TotalCount))
 
 	del := func(id string, force bool) *hbrsdk.DeleteSnapshotResponseBody {
 		res, err := w.c.DeleteSnapshot(&hbrsdk.DeleteSnapshotRequest{SnapshotId: tea.String(id), VaultId: tea.String(w.vaultID),

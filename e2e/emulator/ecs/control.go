@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
 // This file is the Go API behind the admin endpoints: fixtures, state, settings and the clock.
@@ -123,17 +125,17 @@ func (s *Service) State() State {
 	s.reapLocked(now)
 	st := State{Regions: cloneRegions(s.model.regions), Disks: []DiskState{}, Snapshots: []SnapshotState{}, Groups: []GroupState{},
 		Settings: s.settings, Clock: Clock{Now: now, Offset: s.st.offset}, Stats: s.stats.Snapshot()}
-	for _, d := range sortedValues(s.st.disks) {
+	for _, d := range svc.SortedValues(s.st.disks) {
 		st.Disks = append(st.Disks, DiskState{Disk: *d, Status: d.status(now)})
 	}
-	for _, snap := range sortedValues(s.st.snapshots) {
+	for _, snap := range svc.SortedValues(s.st.snapshots) {
 		ss := SnapshotState{Snapshot: *snap, Status: snap.status(now), Progress: snap.progress(now), Available: snap.available(now)}
 		if at, ok := snap.expiresAt(); ok {
 			ss.ExpiresAt = &at
 		}
 		st.Snapshots = append(st.Snapshots, ss)
 	}
-	for _, g := range sortedValues(s.st.groups) {
+	for _, g := range svc.SortedValues(s.st.groups) {
 		st.Groups = append(st.Groups, GroupState{SnapshotGroup: *g, Status: s.groupStatus(g, now)})
 	}
 	sort.SliceStable(st.Snapshots, func(i, j int) bool { return st.Snapshots[i].Created.Before(st.Snapshots[j].Created) })

@@ -86,20 +86,10 @@ func codeForStatus(status int, resourceID string) string {
 		return "InvalidSnapshotGroupId.NotFound"
 	case status == http.StatusNotFound && strings.HasPrefix(resourceID, "s-"):
 		return "InvalidSnapshotId.NotFound"
-	case status == http.StatusNotFound:
-		return "InvalidResourceId.NotFound"
-	case status == http.StatusForbidden:
-		return "Forbidden"
 	case status == http.StatusConflict:
 		return "Operation.Conflict"
-	case status == http.StatusTooManyRequests:
-		return "Throttling"
-	case status >= 502 && status <= 504:
-		return "ServiceUnavailable"
-	case status >= 500:
-		return "InternalError"
 	default:
-		return "InvalidParameter"
+		return rpc.CodeForStatus(status)
 	}
 }
 

@@ -1,8 +1,10 @@
 package ecs
 
 import (
-	"crypto/rand"
 	"time"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/rpc"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
 // Disk and snapshot states as ECS spells them.
@@ -109,10 +111,7 @@ func (s *Snapshot) remainSeconds(now time.Time) int32 {
 
 // expiresAt is when RetentionDays releases the snapshot; ok is false for a snapshot kept until deleted.
 func (s *Snapshot) expiresAt() (t time.Time, ok bool) {
-	if s.RetentionDays <= 0 {
-		return time.Time{}, false
-	}
-	return s.Created.Add(time.Duration(s.RetentionDays) * 24 * time.Hour), true
+	return svc.RetentionEnd(s.Created, int64(s.RetentionDays))
 }
 
 // SnapshotGroup is a snapshot-consistent group: the snapshots of several disks taken together.
@@ -127,18 +126,8 @@ type SnapshotGroup struct {
 	Created     time.Time `json:"created"`
 }
 
-// idAlphabet is what real ECS IDs are made of after their prefix.
-const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-
 // newID returns prefix plus 20 random lowercase alphanumerics, like "d-bp1c0doj0taqyzzl1234".
-func newID(prefix string) string {
-	var buf [20]byte
-	_, _ = rand.Read(buf[:]) // crypto/rand does not fail on supported platforms
-	for i, b := range buf {
-		buf[i] = idAlphabet[int(b)%len(idAlphabet)]
-	}
-	return prefix + string(buf[:])
-}
+func newID(prefix string) string { return rpc.NewID(prefix, 20) }
 
 // timeFormat is how ECS writes times: ISO 8601 in UTC, to the second.
 const timeFormat = "2006-01-02T15:04:05Z"

@@ -8,7 +8,6 @@ package ecs
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -82,32 +81,16 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	log := cfg.Logger
-	if log == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		log = l
-	}
 	st, err := openStore(cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("ecs emulator: %w", err)
 	}
-	s := &Service{cfg: cfg, log: log.WithField("service", ServiceName), wall: cfg.Now, model: newRegionModel(regions), st: st,
+	s := &Service{cfg: cfg, log: svc.Logger(cfg.Logger, ServiceName), wall: cfg.Now, model: newRegionModel(regions), st: st,
 		settings: Settings{
-			DiskCreateDuration: effective(cfg.Options.DiskCreateDuration, DefaultDiskCreateDuration),
-			SnapshotDuration:   effective(cfg.Options.SnapshotDuration, DefaultSnapshotDuration),
+			DiskCreateDuration: svc.Duration(cfg.Options.DiskCreateDuration, DefaultDiskCreateDuration),
+			SnapshotDuration:   svc.Duration(cfg.Options.SnapshotDuration, DefaultSnapshotDuration),
 		}}
 	return s, nil
-}
-
-func effective(d, def time.Duration) time.Duration {
-	switch {
-	case d == 0:
-		return def
-	case d < 0:
-		return 0
-	}
-	return d
 }
 
 func cloneRegions(in []Region) []Region {
@@ -171,29 +154,28 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) serve(c *call) *apiError {
-	p, body, e := readParams(c.r)
+	p, body, action, e := rpc.Begin(c.r, "ECS", APIVersion)
+	c.action = action
 	if e != nil {
-		c.action = "Unknown"
 		return e
 	}
-	c.p, c.body = p, body
-	if c.action = c.r.Header.Get("x-acs-action"); c.action == "" {
-		c.action = p.str("Action")
-	}
-	if v := rpc.Version(c.r, p.Params); v != APIVersion {
-		return newError(http.StatusBadRequest, "InvalidVersion", fmt.Sprintf("Specified parameter Version %q is not valid; ECS speaks %s.", v, APIVersion))
-	}
+	c.p, c.body = params{p}, body
 	act, ok := actions[c.action]
 	if !ok {
-		return newError(http.StatusNotFound, "InvalidAction.NotFound",
-			fmt.Sprintf("Specified api %s is not found, please check your url and method.", c.action))
+		return rpc.ErrUnknownAction(c.action)
 	}
 	s.mu.Lock()
-	c.region, c.resource = act.target(s.st, p)
+	c.region, c.resource = act.target(s.st, c.p)
 	s.mu.Unlock()
+	log := s.log.WithFields(logrus.Fields{"action": c.action, "request_id": c.id})
 	f, faulty := s.cfg.Faults.Match(ServiceName, c.action, c.region+"/"+c.resource)
 	if faulty {
-		if done, e := s.applyFault(c, f); done || e != nil {
+		codeOf := func(status int) string { return codeForStatus(status, c.resource) }
+		reset, e := rpc.InjectFault(c.w, c.r, f, log, statusForCode, codeOf)
+		if reset {
+			c.errCode = "ConnectionReset"
+		}
+		if reset || e != nil {
 			return e
 		}
 	}
@@ -205,11 +187,8 @@ func (s *Service) serve(c *call) *apiError {
 		return e
 	}
 	if faulty && f.LoseAnswer {
-		s.log.WithFields(logrus.Fields{"action": c.action, "request_id": c.id}).Info("fault: request done, answer lost")
 		c.errCode = "AnswerLost"
-		if err := faults.ResetRequest(c.w, c.r); err != nil {
-			s.log.WithError(err).Warn("fault: reset failed")
-		}
+		rpc.LoseAnswer(c.w, c.r, log)
 		return nil
 	}
 	c.writeJSON(http.StatusOK, resp)
@@ -229,36 +208,6 @@ func (s *Service) run(c *call, act action) (any, *apiError) {
 		}
 	}
 	return resp, e
-}
-
-// applyFault delays, fails or resets the request. done means the connection is gone.
-func (s *Service) applyFault(c *call, f faults.Fault) (done bool, e *apiError) {
-	log := s.log.WithFields(logrus.Fields{"action": c.action, "request_id": c.id})
-	faults.Delay(c.r.Context(), f.Latency)
-	switch {
-	case f.ResetMidBody:
-		log.Info("fault: resetting connection")
-		c.errCode = "ConnectionReset"
-		if err := faults.ResetRequest(c.w, c.r); err != nil {
-			log.WithError(err).Warn("fault: reset failed")
-		}
-		return true, nil
-	case f.IsError():
-		status, code := f.Status, f.Code
-		if status == 0 {
-			status = statusForCode(code)
-		}
-		if code == "" {
-			code = codeForStatus(status, c.resource)
-		}
-		msg := f.Message
-		if msg == "" {
-			msg = "Injected fault: " + code + "."
-		}
-		log.WithFields(logrus.Fields{"status": status, "code": code}).Info("fault: failing request")
-		return false, newError(status, code, msg)
-	}
-	return false, nil
 }
 
 // authenticate checks the request's signature and credentials on the wall clock.

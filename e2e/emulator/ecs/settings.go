@@ -3,11 +3,8 @@ package ecs
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
-	"strconv"
 	"time"
 
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
@@ -25,8 +22,8 @@ type settingsJSON struct {
 
 // MarshalJSON writes the durations as Go duration strings.
 func (s Settings) MarshalJSON() ([]byte, error) {
-	return json.Marshal(settingsJSON{DiskCreateDuration: quoteDuration(s.DiskCreateDuration),
-		SnapshotDuration: quoteDuration(s.SnapshotDuration)})
+	return json.Marshal(settingsJSON{DiskCreateDuration: svc.QuoteDuration(s.DiskCreateDuration),
+		SnapshotDuration: svc.QuoteDuration(s.SnapshotDuration)})
 }
 
 // UnmarshalJSON accepts durations as strings or nanoseconds, and changes only the fields present, so
@@ -38,57 +35,12 @@ func (s *Settings) UnmarshalJSON(data []byte) error {
 	if err := dec.Decode(&w); err != nil {
 		return err
 	}
-	for _, f := range []struct {
-		raw  json.RawMessage
-		dst  *time.Duration
-		name string
-	}{{w.DiskCreateDuration, &s.DiskCreateDuration, "diskCreateDuration"}, {w.SnapshotDuration, &s.SnapshotDuration, "snapshotDuration"}} {
-		if len(f.raw) == 0 {
-			continue
-		}
-		d, err := faults.ParseJSONDuration(f.raw)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
-		}
-		*f.dst = d
-	}
-	return nil
-}
-
-func quoteDuration(d time.Duration) json.RawMessage {
-	return json.RawMessage(strconv.Quote(d.String()))
+	return svc.SetDurations(svc.DurationSetting{Name: "diskCreateDuration", Raw: w.DiskCreateDuration, Dst: &s.DiskCreateDuration},
+		svc.DurationSetting{Name: "snapshotDuration", Raw: w.SnapshotDuration, Dst: &s.SnapshotDuration})
 }
 
 // Clock is the ECS clock: the wall clock plus an offset that admin calls advance.
-// JSON: {"now":"2030-01-02T03:04:05.123Z","offset":"720h0m0s"}.
-type Clock struct {
-	Now    time.Time
-	Offset time.Duration
-}
-
-type clockJSON struct {
-	Now    time.Time       `json:"now"`
-	Offset json.RawMessage `json:"offset"`
-}
-
-// MarshalJSON writes Offset as a Go duration string.
-func (c Clock) MarshalJSON() ([]byte, error) {
-	return json.Marshal(clockJSON{Now: c.Now.UTC(), Offset: quoteDuration(c.Offset)})
-}
-
-// UnmarshalJSON accepts Offset as a duration string or nanoseconds.
-func (c *Clock) UnmarshalJSON(data []byte) error {
-	var w clockJSON
-	if err := json.Unmarshal(data, &w); err != nil {
-		return err
-	}
-	d, err := faults.ParseJSONDuration(w.Offset)
-	if err != nil {
-		return fmt.Errorf("clock offset: %w", err)
-	}
-	*c = Clock{Now: w.Now, Offset: d}
-	return nil
-}
+type Clock = svc.Clock
 
 // Stats counts what the service was asked to do since it started.
 type Stats = svc.Stats

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"time"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
 // The ECS state is small (a test makes tens of disks and snapshots), so it lives in one file,
@@ -85,8 +85,8 @@ func openStore(dataDir string) (*store, error) {
 
 // save writes the whole state atomically.
 func (st *store) save() error {
-	f := stateFile{ClockOffset: st.offset, Disks: sortedValues(st.disks), Snapshots: sortedValues(st.snapshots),
-		Groups: sortedValues(st.groups), ClientTokens: sortedValues(st.tokens)}
+	f := stateFile{ClockOffset: st.offset, Disks: svc.SortedValues(st.disks), Snapshots: svc.SortedValues(st.snapshots),
+		Groups: svc.SortedValues(st.groups), ClientTokens: svc.SortedValues(st.tokens)}
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode ecs state: %w", err)
@@ -107,14 +107,6 @@ func (st *store) save() error {
 		return fmt.Errorf("replace ecs state: %w", err)
 	}
 	return nil
-}
-
-func sortedValues[T any](m map[string]*T) []*T {
-	out := make([]*T, 0, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		out = append(out, m[k])
-	}
-	return out
 }
 
 // reap releases snapshots whose RetentionDays have run out on the ECS clock, and snapshot groups left

@@ -48,6 +48,23 @@ type Fault struct {
 // IsError reports whether the fault answers with an error rather than only delaying the request.
 func (f Fault) IsError() bool { return f.Status != 0 || f.Code != "" }
 
+// Answer is the status, code and message an error fault answers with. A fault may name only a status
+// or only a code: statusOf and codeOf give the other as the service would; the message says the fault
+// was injected unless the fault sets one.
+func (f Fault) Answer(statusOf func(code string) int, codeOf func(status int) string) (status int, code, message string) {
+	status, code, message = f.Status, f.Code, f.Message
+	if status == 0 {
+		status = statusOf(code)
+	}
+	if code == "" {
+		code = codeOf(status)
+	}
+	if message == "" {
+		message = "Injected fault: " + code + "."
+	}
+	return status, code, message
+}
+
 // Validate rejects values a service could not act on.
 func (f Fault) Validate() error {
 	switch {

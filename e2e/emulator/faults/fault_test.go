@@ -142,3 +142,27 @@ func TestFaultJSON(t *testing.T) {
 	assert.Error(t, json.Unmarshal([]byte(`{"latency":"soon"}`), &back))
 	assert.Error(t, json.Unmarshal([]byte(`{"latency":true}`), &back))
 }
+
+func TestFaultAnswerFillsInWhatTheFaultLeavesOut(t *testing.T) {
+	statusOf := func(code string) int { return map[string]int{"Throttling": 400}[code] }
+	codeOf := func(status int) string { return map[int]string{503: "ServiceUnavailable"}[status] }
+	tests := []struct {
+		name        string
+		fault       Fault
+		wantStatus  int
+		wantCode    string
+		wantMessage string
+	}{
+		{"code only", Fault{Code: "Throttling"}, 400, "Throttling", "Injected fault: Throttling."},
+		{"status only", Fault{Status: 503}, 503, "ServiceUnavailable", "Injected fault: ServiceUnavailable."},
+		{"all given", Fault{Status: 500, Code: "X", Message: "boom"}, 500, "X", "boom"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, code, msg := tt.fault.Answer(statusOf, codeOf)
+			assert.Equal(t, tt.wantStatus, status)
+			assert.Equal(t, tt.wantCode, code)
+			assert.Equal(t, tt.wantMessage, msg)
+		})
+	}
+}

@@ -2,9 +2,7 @@ package hbr
 
 import (
 	"encoding/json"
-	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/rpc"
 )
@@ -43,7 +41,7 @@ func (s *Service) createBackupJob(c *call) (any, *rpc.Error) {
 	if e != nil {
 		return nil, e
 	}
-	j := &BackupJob{ID: newID("job-", 24), Name: c.p.Str("JobName"), VaultID: v.ID, ClusterID: cl.ID, Resource: res[0],
+	j := &BackupJob{ID: rpc.NewID("job-", 24), Name: c.p.Str("JobName"), VaultID: v.ID, ClusterID: cl.ID, Resource: res[0],
 		SourceType: src, BackupType: "COMPLETE", RetentionDay: retention, Status: JobCreated, Created: c.now, Updated: c.now}
 	s.st.backups[j.ID] = j
 	s.startJob(j.ID, s.runBackup)
@@ -100,30 +98,13 @@ type describeBackupJobsResponse struct {
 }
 
 func (s *Service) describeBackupJobs(c *call) (any, *rpc.Error) {
-	filters, e := readFilters(c.p, backupFilterKeys)
+	q := jobQuery[*BackupJob]{filterKeys: backupFilterKeys, typeParam: "SourceType", field: s.backupField}
+	page, e := selectJobs(c.p, s.st.backups, q, backupJSON)
 	if e != nil {
 		return nil, e
 	}
-	src := c.p.Str("SourceType")
-	var found []*BackupJob
-	for _, j := range s.st.backups {
-		if (src == "" || src == j.SourceType) && matchAll(filters, func(key string) string { return s.backupField(j, key) }) {
-			found = append(found, j)
-		}
-	}
-	if e := sortByCreated(c.p, found, func(j *BackupJob) (int64, string) { return j.Created.UnixNano(), j.ID }); e != nil {
-		return nil, e
-	}
-	start, end, num, size, e := pageOf(c.p, len(found))
-	if e != nil {
-		return nil, e
-	}
-	out := []backupJobOut{}
-	for _, j := range found[start:end] {
-		out = append(out, backupJSON(j))
-	}
-	return describeBackupJobsResponse{base: c.ok(), TotalCount: int64(len(found)), PageNumber: num, PageSize: size,
-		BackupJobs: map[string][]backupJobOut{"BackupJob": out}}, nil
+	return describeBackupJobsResponse{base: c.ok(), TotalCount: int64(page.total), PageNumber: page.num, PageSize: page.size,
+		BackupJobs: map[string][]backupJobOut{"BackupJob": page.items}}, nil
 }
 
 func (s *Service) backupField(j *BackupJob, key string) string {
@@ -134,6 +115,8 @@ func (s *Service) backupField(j *BackupJob, key string) string {
 		return j.VaultID
 	case "Status":
 		return j.Status
+	case "SourceType":
+		return j.SourceType
 	case "CreatedTime":
 		return strconv.FormatInt(unix(j.Created), 10)
 	case "CompleteTime":
@@ -146,24 +129,6 @@ func (s *Service) backupField(j *BackupJob, key string) string {
 		return j.ClusterID
 	}
 	return ""
-}
-
-// sortByCreated orders by creation, newest first unless SortDirection is ASCEND; the ID breaks ties.
-func sortByCreated[T any](p rpc.Params, items []T, key func(T) (int64, string)) *rpc.Error {
-	dir := strings.ToUpper(orDefault(p.Str("SortDirection"), "DESCEND"))
-	if dir != "ASCEND" && dir != "DESCEND" {
-		return rpc.ErrInvalidParam("SortDirection", "Valid values: ASCEND, DESCEND.")
-	}
-	sort.Slice(items, func(a, b int) bool {
-		ta, ia := key(items[a])
-		tb, ib := key(items[b])
-		less := ta < tb || (ta == tb && ia < ib)
-		if dir == "DESCEND" {
-			return !less && (ta != tb || ia != ib)
-		}
-		return less
-	})
-	return nil
 }
 
 func percent(p Progress, status string) int32 {
@@ -188,20 +153,10 @@ func backupJSON(j *BackupJob) backupJobOut {
 }
 
 func (s *Service) cancelBackupJob(c *call) (any, *rpc.Error) {
-	id, e := c.p.Required("JobId")
-	if e != nil {
-		return nil, e
-	}
-	j := s.st.backups[id]
-	if j == nil {
-		return nil, refuse(CodeJobNotExist, "The backup job %s does not exist.", id)
-	}
-	if s.st.deleted[j.VaultID] {
-		return nil, errIllegalRequest()
-	}
-	if terminal(j.Status) {
-		return nil, refuse(CodeJobFinished, "The backup job %s is already %s.", id, j.Status)
-	}
-	s.cancelJobLocked(id)
-	return c.ok(), nil
+	return s.cancelJob(c, "JobId", "backup", func(id string) (string, string, bool) {
+		if j := s.st.backups[id]; j != nil {
+			return j.VaultID, j.Status, true
+		}
+		return "", "", false
+	})
 }

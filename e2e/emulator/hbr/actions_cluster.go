@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/rpc"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
 // Agent statuses DescribeContainerCluster reports: whether any node of the cluster runs an hbr-client.
@@ -42,7 +43,7 @@ func (s *Service) addContainerCluster(c *call) (any, *rpc.Error) {
 	}
 	var tok [48]byte
 	_, _ = rand.Read(tok[:])
-	cl := &Cluster{ID: newID("cc-", 20), Type: typ, Identifier: identifier, Name: orDefault(c.p.Str("Name"), identifier),
+	cl := &Cluster{ID: rpc.NewID("cc-", 20), Type: typ, Identifier: identifier, Name: orDefault(c.p.Str("Name"), identifier),
 		Description: c.p.Str("Description"), NetworkType: network, Token: base64.StdEncoding.EncodeToString(tok[:]), Created: c.now}
 	s.st.clusters[cl.ID] = cl
 	return addClusterResponse{base: c.ok(), ClusterID: cl.ID, Token: cl.Token}, nil
@@ -70,7 +71,7 @@ type describeClustersResponse struct {
 func (s *Service) describeContainerCluster(c *call) (any, *rpc.Error) {
 	id := c.p.Str("ClusterId")
 	var found []clusterOut
-	for _, cl := range sortedValues(s.st.clusters) {
+	for _, cl := range svc.SortedValues(s.st.clusters) {
 		if id != "" && cl.ID != id {
 			continue
 		}

@@ -48,7 +48,7 @@ func (s *Service) createRestoreJob(c *call) (any, *rpc.Error) {
 	if err := json.Unmarshal([]byte(raw), &t); err != nil || t.Host == "" || t.HostPrefix == "" {
 		return nil, rpc.ErrInvalidParam("TargetContainer", `It must be a JSON object {"host","hostPrefix","pvPath"}.`)
 	}
-	r := &RestoreJob{ID: newID("r-", 24), VaultID: v.ID, SnapshotID: snap.ID, SnapshotHash: snap.Hash, ClusterID: cl.ID, Target: t,
+	r := &RestoreJob{ID: rpc.NewID("r-", 24), VaultID: v.ID, SnapshotID: snap.ID, SnapshotHash: snap.Hash, ClusterID: cl.ID, Target: t,
 		RestoreType: restoreType, SourceType: src, Status: JobCreated, Created: c.now, Updated: c.now}
 	s.st.restores[r.ID] = r
 	s.startJob(r.ID, s.runRestore)
@@ -95,30 +95,13 @@ type describeRestoreJobsResponse struct {
 }
 
 func (s *Service) describeRestoreJobs(c *call) (any, *rpc.Error) {
-	filters, e := readFilters(c.p, restoreFilterKeys)
+	q := jobQuery[*RestoreJob]{filterKeys: restoreFilterKeys, typeParam: "RestoreType", field: s.restoreField}
+	page, e := selectJobs(c.p, s.st.restores, q, restoreJSON)
 	if e != nil {
 		return nil, e
 	}
-	typ := c.p.Str("RestoreType")
-	var found []*RestoreJob
-	for _, r := range s.st.restores {
-		if (typ == "" || typ == r.RestoreType) && matchAll(filters, func(key string) string { return s.restoreField(r, key) }) {
-			found = append(found, r)
-		}
-	}
-	if e := sortByCreated(c.p, found, func(r *RestoreJob) (int64, string) { return r.Created.UnixNano(), r.ID }); e != nil {
-		return nil, e
-	}
-	start, end, num, size, e := pageOf(c.p, len(found))
-	if e != nil {
-		return nil, e
-	}
-	out := []restoreJobOut{}
-	for _, r := range found[start:end] {
-		out = append(out, restoreJSON(r))
-	}
-	return describeRestoreJobsResponse{base: c.ok(), TotalCount: int32(len(found)), PageNumber: num, PageSize: size,
-		RestoreJobs: map[string][]restoreJobOut{"RestoreJob": out}}, nil
+	return describeRestoreJobsResponse{base: c.ok(), TotalCount: int32(page.total), PageNumber: page.num, PageSize: page.size,
+		RestoreJobs: map[string][]restoreJobOut{"RestoreJob": page.items}}, nil
 }
 
 func (s *Service) restoreField(r *RestoreJob, key string) string {
@@ -129,6 +112,8 @@ func (s *Service) restoreField(r *RestoreJob, key string) string {
 		return r.VaultID
 	case "Status":
 		return r.Status
+	case "RestoreType":
+		return r.RestoreType
 	case "CompleteTime":
 		return strconv.FormatInt(unixPtr(r.Completed), 10)
 	case "RegionId":
@@ -152,20 +137,10 @@ func restoreJSON(r *RestoreJob) restoreJobOut {
 }
 
 func (s *Service) cancelRestoreJob(c *call) (any, *rpc.Error) {
-	id, e := c.p.Required("RestoreId")
-	if e != nil {
-		return nil, e
-	}
-	r := s.st.restores[id]
-	if r == nil {
-		return nil, refuse(CodeJobNotExist, "The restore job %s does not exist.", id)
-	}
-	if s.st.deleted[r.VaultID] {
-		return nil, errIllegalRequest()
-	}
-	if terminal(r.Status) {
-		return nil, refuse(CodeJobFinished, "The restore job %s is already %s.", id, r.Status)
-	}
-	s.cancelJobLocked(id)
-	return c.ok(), nil
+	return s.cancelJob(c, "RestoreId", "restore", func(id string) (string, string, bool) {
+		if r := s.st.restores[id]; r != nil {
+			return r.VaultID, r.Status, true
+		}
+		return "", "", false
+	})
 }

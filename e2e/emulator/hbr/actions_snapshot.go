@@ -54,7 +54,7 @@ func readQuery(raw string) ([]condition, *rpc.Error) {
 }
 
 func (c condition) asFilter() filter {
-	op := map[string]string{"MATCH_TERM": "EQUAL", "NOT_IN": "IN"}[c.Operation]
+	op := map[string]string{"MATCH_TERM": "EQUAL"}[c.Operation]
 	return filter{key: c.Field, op: orDefault(op, c.Operation), values: c.values}
 }
 
@@ -120,11 +120,7 @@ func (s *Service) searchSnapshots(c *call) (any, *rpc.Error) {
 	}
 	var found []*Snapshot
 	for _, snap := range s.st.snapshots {
-		ok := true
-		for i, f := range filters {
-			ok = ok && (f.match(s.snapshotField(snap, f.key)) != (conds[i].Operation == "NOT_IN"))
-		}
-		if ok {
+		if matchAll(filters, func(key string) string { return s.snapshotField(snap, key) }) {
 			found = append(found, snap)
 		}
 	}
@@ -135,7 +131,7 @@ func (s *Service) searchSnapshots(c *call) (any, *rpc.Error) {
 	if !set {
 		limit = 10
 	}
-	_ = sortByCreated(rpc.Params{}, found, func(sn *Snapshot) (int64, string) { return sn.Created.UnixNano(), sn.ID })
+	_ = sortByCreated(rpc.Params{}, found)
 	out := searchSnapshotsResponse{base: c.ok(), TotalCount: int32(len(found)), Limit: int32(limit),
 		Snapshots: map[string][]snapshotOut{"Snapshot": {}}}
 	if limit == 0 { // count only

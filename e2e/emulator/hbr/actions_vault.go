@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/rpc"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
 type createVaultResponse struct {
@@ -21,7 +22,7 @@ func (s *Service) createVault(c *call) (any, *rpc.Error) {
 	if e != nil {
 		return nil, e
 	}
-	v := &Vault{ID: newID("v-", 24), Name: name, Region: region, Type: orDefault(c.p.Str("VaultType"), "STANDARD"),
+	v := &Vault{ID: rpc.NewID("v-", 24), Name: name, Region: region, Type: orDefault(c.p.Str("VaultType"), "STANDARD"),
 		StorageClass: orDefault(c.p.Str("VaultStorageClass"), "STANDARD"), Redundancy: orDefault(c.p.Str("RedundancyType"), "LRS"),
 		EncryptType: orDefault(c.p.Str("EncryptType"), "HBR_PRIVATE"), KmsKeyID: c.p.Str("KmsKeyId"),
 		Description: c.p.Str("Description"), Created: c.now, ReadyAt: c.now.Add(s.settings.VaultInitDelay)}
@@ -32,7 +33,7 @@ func (s *Service) createVault(c *call) (any, *rpc.Error) {
 		return nil, rpc.ErrMissing("KmsKeyId")
 	}
 	s.st.vaults[v.ID] = v
-	return createVaultResponse{base: c.ok(), VaultID: v.ID, TaskID: newID("t-", 24)}, nil
+	return createVaultResponse{base: c.ok(), VaultID: v.ID, TaskID: rpc.NewID("t-", 24)}, nil
 }
 
 func orDefault(v, def string) string {
@@ -81,7 +82,7 @@ func (s *Service) describeVaults(c *call) (any, *rpc.Error) {
 	}
 	tagged := len(c.p.Indexed("Tag")) > 0 // vaults carry no tags here, so a tag filter matches none
 	var found []vaultOut
-	for _, v := range sortedValues(s.st.vaults) {
+	for _, v := range svc.SortedValues(s.st.vaults) {
 		st := v.status(c.now)
 		if (id != "" && v.ID != id) || (region != "" && v.Region != region) || (typ != "" && v.Type != typ) ||
 			(status != "" && !strings.EqualFold(status, st)) || tagged {

@@ -5,6 +5,8 @@ import (
 	"path"
 	"path/filepath"
 	"time"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
 // This file is the Go API behind the admin endpoints: agents, state, settings, the clock and vault
@@ -127,29 +129,29 @@ func (s *Service) State() State {
 		BackupJobs: []BackupJobState{}, Snapshots: []SnapshotState{}, RestoreJobs: []RestoreJobState{},
 		Store:    StoreState{BytesWritten: s.blobs.written.Load(), BytesStored: s.blobs.stored()},
 		Settings: s.settings, Clock: Clock{Now: now, Offset: s.offset}, Stats: s.stats.Snapshot()}
-	for _, v := range sortedValues(s.st.vaults) {
+	for _, v := range svc.SortedValues(s.st.vaults) {
 		st.Vaults = append(st.Vaults, VaultState{Vault: *v, Status: v.status(now)})
 	}
 	for id := range s.st.deleted {
 		st.DeletedVaults = append(st.DeletedVaults, id)
 	}
-	for _, cl := range sortedValues(s.st.clusters) {
+	for _, cl := range svc.SortedValues(s.st.clusters) {
 		st.Clusters = append(st.Clusters, ClusterState{Cluster: *cl, AgentStatus: s.agentStatus(cl.Identifier)})
 	}
-	for _, a := range sortedValues(s.st.agents) {
+	for _, a := range svc.SortedValues(s.st.agents) {
 		st.Agents = append(st.Agents, *a)
 	}
-	for _, j := range sortedValues(s.st.backups) {
+	for _, j := range svc.SortedValues(s.st.backups) {
 		st.BackupJobs = append(st.BackupJobs, BackupJobState{BackupJob: *j, Progress10000: percent(j.Progress, j.Status)})
 	}
-	for _, snap := range sortedValues(s.st.snapshots) {
+	for _, snap := range svc.SortedValues(s.st.snapshots) {
 		ss := SnapshotState{Snapshot: *snap, Entries: append([]Entry{}, snap.entries...)}
 		if at, ok := snap.expiresAt(); ok {
 			ss.ExpireTime = &at
 		}
 		st.Snapshots = append(st.Snapshots, ss)
 	}
-	for _, r := range sortedValues(s.st.restores) {
+	for _, r := range svc.SortedValues(s.st.restores) {
 		st.RestoreJobs = append(st.RestoreJobs, RestoreJobState{RestoreJob: *r, Progress10000: percent(r.Progress, r.Status)})
 	}
 	return st

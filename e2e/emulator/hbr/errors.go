@@ -66,21 +66,3 @@ func statusForCode(code string) int {
 		return http.StatusInternalServerError
 	}
 }
-
-// codeForStatus gives the code of a fault that names only a status.
-func codeForStatus(status int) string {
-	switch {
-	case status == http.StatusForbidden:
-		return "Forbidden"
-	case status == http.StatusNotFound:
-		return "InvalidResourceId.NotFound"
-	case status == http.StatusTooManyRequests:
-		return "Throttling"
-	case status >= 502 && status <= 504:
-		return "ServiceUnavailable"
-	case status >= 500:
-		return "InternalError"
-	default:
-		return "InvalidParameter"
-	}
-}

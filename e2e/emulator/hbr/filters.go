@@ -88,14 +88,20 @@ func (f filter) match(have string) bool {
 		return cmp(f.values[0]) <= 0
 	case "BETWEEN":
 		return cmp(f.values[0]) >= 0 && cmp(f.values[1]) <= 0
+	case "NOT_IN": // only from SearchHistoricalSnapshots' Query
+		return !f.in(cmp)
 	default: // IN
-		for _, v := range f.values {
-			if cmp(v) == 0 {
-				return true
-			}
-		}
-		return false
+		return f.in(cmp)
 	}
+}
+
+func (f filter) in(cmp func(want string) int) bool {
+	for _, v := range f.values {
+		if cmp(v) == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func compareInt(a, b int64) int {

@@ -1,9 +1,10 @@
 package hbr
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"time"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
 // Statuses as HBR spells them.
@@ -142,10 +143,7 @@ type Snapshot struct {
 
 // expiresAt is when Retention releases the snapshot; ok is false when it is kept until deleted.
 func (s *Snapshot) expiresAt() (time.Time, bool) {
-	if s.RetentionDay <= 0 {
-		return time.Time{}, false
-	}
-	return s.Created.Add(time.Duration(s.RetentionDay) * 24 * time.Hour), true
+	return svc.RetentionEnd(s.Created, s.RetentionDay)
 }
 
 // Target is CreateRestoreJob's TargetContainer.
@@ -182,18 +180,6 @@ func terminal(status string) bool {
 		return true
 	}
 	return false
-}
-
-const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
-
-// newID returns prefix plus n random lowercase alphanumerics, like "v-000bmp0xqwy8ca2oq1k4".
-func newID(prefix string, n int) string {
-	buf := make([]byte, n)
-	_, _ = rand.Read(buf)
-	for i, b := range buf {
-		buf[i] = idAlphabet[int(b)%len(idAlphabet)]
-	}
-	return prefix + string(buf)
 }
 
 func unix(t time.Time) int64 { return t.Unix() }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/rpc"
 )
 
 // startJob runs fn in a goroutine that Close stops and CancelXxx cancels. Callers hold s.mu.
@@ -118,21 +120,12 @@ func (s *Service) startBackup(id string) (*backupSource, string) {
 	now := s.now()
 	j.Status, j.Started, j.Updated = JobRunning, &now, now
 	cl := s.st.clusters[j.ClusterID]
-	a := s.agentFor(cl.Identifier, j.Resource.Host)
-	if a == nil {
-		return nil, ErrClientNotExist
+	a, np, root, failure := s.nodeDir(cl, j.Resource.Host, j.Resource.HostPrefix, ErrSourceNotExist)
+	if a != nil {
+		j.ClientID = a.ClientID()
 	}
-	j.ClientID = a.ClientID()
-	np, ok := nodePath(a, j.Resource.HostPrefix)
-	if !ok {
-		return nil, ErrSourceNotExist
-	}
-	root, err := filepath.EvalSymlinks(filepath.Join(a.RootDir, filepath.FromSlash(np)))
-	if err != nil {
-		return nil, ErrSourceNotExist
-	}
-	if info, err := os.Stat(root); err != nil || !info.IsDir() {
-		return nil, ErrSourceNotExist
+	if failure != "" {
+		return nil, failure
 	}
 	src := &backupSource{agent: *a, nodePath: np, root: root, source: cl.Identifier + ":" + orDefault(j.Resource.ResourceID, np)}
 	if parent := s.latestSnapshot(j.VaultID, src.source); parent != nil {
@@ -201,7 +194,7 @@ func (s *Service) endBackup(ctx context.Context, id string, src *backupSource, e
 		j.Status = JobPartialComplete
 		j.ErrorMessage = fmt.Sprintf("PARTIAL_COMPLETE: %d file(s) vanished during the backup: %s", len(vanished), strings.Join(vanished, ", "))
 	}
-	snap := &Snapshot{ID: newID("s-", 24), JobID: j.ID, VaultID: j.VaultID, Source: src.source, Path: src.nodePath,
+	snap := &Snapshot{ID: rpc.NewID("s-", 24), JobID: j.ID, VaultID: j.VaultID, Source: src.source, Path: src.nodePath,
 		ClientID: j.ClientID, Status: j.Status, BackupType: j.BackupType, RetentionDay: j.RetentionDay, Created: now,
 		Started: *j.Started, Completed: now, Progress: j.Progress, entries: entries}
 	snap.ItemsDone = int64(len(entries))

@@ -91,21 +91,12 @@ func (s *Service) startRestore(id string) (dst string, entries []Entry, failure 
 	if snap == nil {
 		return "", nil, "SNAPSHOT_NOT_EXIST"
 	}
-	a := s.agentFor(s.st.clusters[r.ClusterID].Identifier, r.Target.Host)
-	if a == nil {
-		return "", nil, ErrClientNotExist
+	a, _, dst, failure := s.nodeDir(s.st.clusters[r.ClusterID], r.Target.Host, r.Target.HostPrefix, ErrTargetNotExist)
+	if a != nil {
+		r.ClientID = a.ClientID()
 	}
-	r.ClientID = a.ClientID()
-	np, ok := nodePath(a, r.Target.HostPrefix)
-	if !ok {
-		return "", nil, ErrTargetNotExist
-	}
-	dst, err := filepath.EvalSymlinks(filepath.Join(a.RootDir, filepath.FromSlash(np)))
-	if err != nil {
-		return "", nil, ErrTargetNotExist
-	}
-	if info, err := os.Stat(dst); err != nil || !info.IsDir() {
-		return "", nil, ErrTargetNotExist
+	if failure != "" {
+		return "", nil, failure
 	}
 	sub := strings.Trim(path.Clean("/"+r.Target.PVPath), "/")
 	for _, e := range snap.entries {

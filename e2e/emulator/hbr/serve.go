@@ -1,13 +1,11 @@
 package hbr
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/sirupsen/logrus"
 
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/rpc"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
@@ -56,29 +54,27 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) serve(c *call) *rpc.Error {
-	p, body, e := rpc.ReadParams(c.r)
+	p, body, action, e := rpc.Begin(c.r, "HBR", APIVersion)
+	c.action = action
 	if e != nil {
-		c.action = "Unknown"
 		return e
 	}
 	c.p, c.body = p, body
-	if c.action = c.r.Header.Get("x-acs-action"); c.action == "" {
-		c.action = p.Str("Action")
-	}
-	if v := rpc.Version(c.r, p); v != APIVersion {
-		return rpc.NewError(http.StatusBadRequest, "InvalidVersion", fmt.Sprintf("Specified parameter Version %q is not valid; HBR speaks %s.", v, APIVersion))
-	}
 	act, ok := actions[c.action]
 	if !ok {
-		return rpc.NewError(http.StatusNotFound, "InvalidAction.NotFound",
-			fmt.Sprintf("Specified api %s is not found, please check your url and method.", c.action))
+		return rpc.ErrUnknownAction(c.action)
 	}
 	s.mu.Lock()
 	c.resource = s.target(act, p)
 	s.mu.Unlock()
+	log := s.log.WithFields(logrus.Fields{"action": c.action, "request_id": c.id})
 	f, faulty := s.cfg.Faults.Match(ServiceName, c.action, c.resource)
 	if faulty {
-		if done, e := s.applyFault(c, f); done || e != nil {
+		reset, e := rpc.InjectFault(c.w, c.r, f, log, statusForCode, rpc.CodeForStatus)
+		if reset {
+			c.errCode = "ConnectionReset"
+		}
+		if reset || e != nil {
 			return e
 		}
 	}
@@ -90,11 +86,8 @@ func (s *Service) serve(c *call) *rpc.Error {
 		return e
 	}
 	if faulty && f.LoseAnswer {
-		s.log.WithFields(logrus.Fields{"action": c.action, "request_id": c.id}).Info("fault: request done, answer lost")
 		c.errCode = "AnswerLost"
-		if err := faults.ResetRequest(c.w, c.r); err != nil {
-			s.log.WithError(err).Warn("fault: reset failed")
-		}
+		rpc.LoseAnswer(c.w, c.r, log)
 		return nil
 	}
 	rpc.WriteJSON(c.w, http.StatusOK, resp, c.id)
@@ -112,36 +105,6 @@ func (s *Service) run(c *call, act action) (any, *rpc.Error) {
 	c.now = s.now()
 	s.reapLocked(c.now)
 	return act.run(s, c)
-}
-
-// applyFault delays, fails or resets the request. done means the connection is gone.
-func (s *Service) applyFault(c *call, f faults.Fault) (done bool, e *rpc.Error) {
-	log := s.log.WithFields(logrus.Fields{"action": c.action, "request_id": c.id})
-	faults.Delay(c.r.Context(), f.Latency)
-	switch {
-	case f.ResetMidBody:
-		log.Info("fault: resetting connection")
-		c.errCode = "ConnectionReset"
-		if err := faults.ResetRequest(c.w, c.r); err != nil {
-			log.WithError(err).Warn("fault: reset failed")
-		}
-		return true, nil
-	case f.IsError():
-		status, code := f.Status, f.Code
-		if status == 0 {
-			status = statusForCode(code)
-		}
-		if code == "" {
-			code = codeForStatus(status)
-		}
-		msg := f.Message
-		if msg == "" {
-			msg = "Injected fault: " + code + "."
-		}
-		log.WithFields(logrus.Fields{"status": status, "code": code}).Info("fault: failing request")
-		return false, rpc.NewError(status, code, msg)
-	}
-	return false, nil
 }
 
 // writeError answers an HTTP error, or for a business refusal (status 200) HBR's HTTP 200 with

@@ -9,7 +9,6 @@ package hbr
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -80,12 +79,6 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	log := cfg.Logger
-	if log == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		log = l
-	}
 	blobs, err := openBlobStore(cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("hbr emulator: %w", err)
@@ -99,21 +92,11 @@ func New(cfg Config) (*Service, error) {
 		throughput = 0
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	s := &Service{cfg: cfg, log: log.WithField("service", ServiceName), wall: cfg.Now, blobs: blobs, ctx: ctx, stop: stop,
-		settings: Settings{Throughput: throughput, JobStartDelay: effective(o.JobStartDelay, DefaultJobStartDelay),
-			VaultInitDelay: effective(o.VaultInitDelay, DefaultVaultInitDelay), Activated: !o.NotActivated},
+	s := &Service{cfg: cfg, log: svc.Logger(cfg.Logger, ServiceName), wall: cfg.Now, blobs: blobs, ctx: ctx, stop: stop,
+		settings: Settings{Throughput: throughput, JobStartDelay: svc.Duration(o.JobStartDelay, DefaultJobStartDelay),
+			VaultInitDelay: svc.Duration(o.VaultInitDelay, DefaultVaultInitDelay), Activated: !o.NotActivated},
 		st: newState()}
 	return s, nil
-}
-
-func effective(d, def time.Duration) time.Duration {
-	switch {
-	case d == 0:
-		return def
-	case d < 0:
-		return 0
-	}
-	return d
 }
 
 // Close stops the running jobs and waits for them and for requests in flight.

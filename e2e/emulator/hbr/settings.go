@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/faults"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
 )
 
 // Settings can change while the emulator runs; they apply to jobs and vaults created afterwards.
@@ -31,7 +31,7 @@ type settingsJSON struct {
 // MarshalJSON writes the throughput as "N B/s" text and durations as Go duration strings.
 func (s Settings) MarshalJSON() ([]byte, error) {
 	return json.Marshal(settingsJSON{Throughput: json.RawMessage(strconv.Quote(FormatThroughput(s.Throughput))),
-		JobStartDelay: quoteDuration(s.JobStartDelay), VaultInitDelay: quoteDuration(s.VaultInitDelay), Activated: &s.Activated})
+		JobStartDelay: svc.QuoteDuration(s.JobStartDelay), VaultInitDelay: svc.QuoteDuration(s.VaultInitDelay), Activated: &s.Activated})
 }
 
 // UnmarshalJSON changes only the fields present, so decoding into the current settings is a partial
@@ -54,19 +54,9 @@ func (s *Settings) UnmarshalJSON(data []byte) error {
 		}
 		s.Throughput = n
 	}
-	for _, f := range []struct {
-		raw  json.RawMessage
-		dst  *time.Duration
-		name string
-	}{{w.JobStartDelay, &s.JobStartDelay, "jobStartDelay"}, {w.VaultInitDelay, &s.VaultInitDelay, "vaultInitDelay"}} {
-		if len(f.raw) == 0 {
-			continue
-		}
-		d, err := faults.ParseJSONDuration(f.raw)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.name, err)
-		}
-		*f.dst = d
+	if err := svc.SetDurations(svc.DurationSetting{Name: "jobStartDelay", Raw: w.JobStartDelay, Dst: &s.JobStartDelay},
+		svc.DurationSetting{Name: "vaultInitDelay", Raw: w.VaultInitDelay, Dst: &s.VaultInitDelay}); err != nil {
+		return err
 	}
 	if w.Activated != nil {
 		s.Activated = *w.Activated
@@ -113,20 +103,5 @@ func FormatThroughput(n int64) string {
 	return strconv.FormatInt(n, 10) + "B/s"
 }
 
-func quoteDuration(d time.Duration) json.RawMessage {
-	return json.RawMessage(strconv.Quote(d.String()))
-}
-
 // Clock is the HBR clock: the wall clock plus an offset that admin calls advance.
-type Clock struct {
-	Now    time.Time     `json:"now"`
-	Offset time.Duration `json:"-"`
-}
-
-// MarshalJSON writes Offset as a Go duration string.
-func (c Clock) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		Now    time.Time       `json:"now"`
-		Offset json.RawMessage `json:"offset"`
-	}{c.Now.UTC(), quoteDuration(c.Offset)})
-}
+type Clock = svc.Clock

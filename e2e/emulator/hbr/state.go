@@ -2,8 +2,6 @@ package hbr
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"time"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/svc"
@@ -29,14 +27,6 @@ func newState() state {
 }
 
 func agentKey(cluster, node string) string { return cluster + "/" + node }
-
-func sortedValues[T any](m map[string]*T) []*T {
-	out := make([]*T, 0, len(m))
-	for _, k := range slices.Sorted(maps.Keys(m)) {
-		out = append(out, m[k])
-	}
-	return out
-}
 
 // target names what a request addresses for faults and logs: "VAULT/ID", where VAULT is the vault the
 // request names or the one its job or snapshot lives in, and ID the job, snapshot, restore job or

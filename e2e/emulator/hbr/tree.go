@@ -71,6 +71,28 @@ func scan(root string) (entries []Entry, total int64, err error) {
 	return entries, total, err
 }
 
+// nodeDir finds the agent of a job's host in the cluster, and the host directory (symlinks resolved)
+// that hostPrefix names on its node. failure is the job's error message: ErrClientNotExist without an
+// agent, missing without the directory. Callers hold s.mu.
+func (s *Service) nodeDir(cl *Cluster, host, hostPrefix, missing string) (a *Agent, np, dir, failure string) {
+	a = s.agentFor(cl.Identifier, host)
+	if a == nil {
+		return nil, "", "", ErrClientNotExist
+	}
+	np, ok := nodePath(a, hostPrefix)
+	if !ok {
+		return a, "", "", missing
+	}
+	dir, err := filepath.EvalSymlinks(filepath.Join(a.RootDir, filepath.FromSlash(np)))
+	if err != nil {
+		return a, "", "", missing
+	}
+	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
+		return a, "", "", missing
+	}
+	return a, np, dir, ""
+}
+
 // nodePath turns a resource's hostPrefix into a node path: an absolute path as it is, a relative one
 // under <kubeletRoot>/pods. ok is false when the path leaves the kubelet root, which the agent cannot see.
 func nodePath(a *Agent, hostPrefix string) (p string, ok bool) {

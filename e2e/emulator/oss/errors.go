@@ -49,8 +49,8 @@ var errorEC = map[string]string{
 	"SecurityTokenExpired":  "0002-00000007",
 }
 
-// statusForCode gives the HTTP status of a well-known code, for faults that name only a code.
-var statusForCode = map[string]int{
+// codeStatus is the HTTP status of each well-known code.
+var codeStatus = map[string]int{
 	"AccessDenied":          http.StatusForbidden,
 	"InvalidAccessKeyId":    http.StatusForbidden,
 	"SignatureDoesNotMatch": http.StatusForbidden,
@@ -68,6 +68,14 @@ var statusForCode = map[string]int{
 	"SlowDown":              http.StatusServiceUnavailable,
 	"Throttling":            http.StatusServiceUnavailable,
 	"TooManyRequests":       http.StatusTooManyRequests,
+}
+
+// statusForCode gives the status of a fault that names only a code; a code OSS does not know is a 500.
+func statusForCode(code string) int {
+	if status := codeStatus[code]; status != 0 {
+		return status
+	}
+	return http.StatusInternalServerError
 }
 
 // codeForStatus gives the code of a fault that names only a status.

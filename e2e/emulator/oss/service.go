@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -69,17 +68,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	log := cfg.Logger
-	if log == nil {
-		l := logrus.New()
-		l.SetOutput(io.Discard)
-		log = l
-	}
 	var prefix [4]byte
 	if _, err := rand.Read(prefix[:]); err != nil {
 		return nil, fmt.Errorf("oss emulator: seed request ids: %w", err)
 	}
-	s := &Service{cfg: cfg, root: filepath.Join(cfg.DataDir, "oss"), log: log.WithField("service", ServiceName),
+	s := &Service{cfg: cfg, root: filepath.Join(cfg.DataDir, "oss"), log: svc.Logger(cfg.Logger, ServiceName),
 		now: cfg.Now, reqPrefix: hex.EncodeToString(prefix[:]), buckets: map[string]*bucket{}}
 	s.stats.reset()
 	if err := os.MkdirAll(filepath.Join(s.root, "buckets"), 0o755); err != nil {
@@ -188,20 +181,7 @@ func (s *Service) applyFault(c *call, f faults.Fault) (done bool, e *apiError) {
 		}
 		return true, nil
 	case f.IsError():
-		status, code := f.Status, f.Code
-		if status == 0 {
-			status = statusForCode[code]
-			if status == 0 {
-				status = http.StatusInternalServerError
-			}
-		}
-		if code == "" {
-			code = codeForStatus(status)
-		}
-		msg := f.Message
-		if msg == "" {
-			msg = "Injected fault: " + code + "."
-		}
+		status, code, msg := f.Answer(statusForCode, codeForStatus)
 		log.WithFields(logrus.Fields{"status": status, "code": code}).Info("fault: failing request")
 		e := newError(status, code, msg)
 		if code == "RequestTimeTooSkewed" {

@@ -1,6 +1,7 @@
 // Package rpc is what the emulated Alibaba Cloud RPC-style APIs (ECS, HBR) share: request parameters
 // from the query and a form body, the V3 (ACS3-HMAC-SHA256) and legacy (HMAC-SHA1) signatures with STS
-// tokens, page selection, request IDs and the JSON answer and error formats.
+// tokens, page selection, request IDs, the start of a request (version, action), injected faults and the
+// JSON answer and error formats.
 package rpc
 
 import (
@@ -48,6 +49,25 @@ func ErrInvalidParam(name, detail string) *Error {
 func ErrInternal(err error) *Error {
 	return NewError(http.StatusInternalServerError, "InternalError",
 		"The request processing has failed due to some unknown error: "+err.Error())
+}
+
+// CodeForStatus gives the code of a fault that names only a status, as the gateway words it for any
+// RPC API.
+func CodeForStatus(status int) string {
+	switch {
+	case status == http.StatusForbidden:
+		return "Forbidden"
+	case status == http.StatusNotFound:
+		return "InvalidResourceId.NotFound"
+	case status == http.StatusTooManyRequests:
+		return "Throttling"
+	case status >= 502 && status <= 504:
+		return "ServiceUnavailable"
+	case status >= 500:
+		return "InternalError"
+	default:
+		return "InvalidParameter"
+	}
 }
 
 // ErrorBody is the JSON error format of Alibaba Cloud RPC APIs.
@@ -137,4 +157,17 @@ func Claims(r *http.Request, version string) bool {
 type readCloser struct {
 	io.Reader
 	io.Closer
+}
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// NewID returns prefix plus n random lowercase alphanumerics, the shape of Alibaba Cloud resource IDs
+// ("d-bp1c0doj0taqyzzl1234", "v-000bmp0xqwy8ca2oq1k4").
+func NewID(prefix string, n int) string {
+	buf := make([]byte, n)
+	_, _ = rand.Read(buf) // crypto/rand does not fail on supported platforms
+	for i, b := range buf {
+		buf[i] = idAlphabet[int(b)%len(idAlphabet)]
+	}
+	return prefix + string(buf)
 }

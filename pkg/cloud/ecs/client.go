@@ -4,12 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
 	ecssdk "github.com/alibabacloud-go/ecs-20140526/v4/client"
 	util "github.com/alibabacloud-go/tea-utils/v2/service"
 	"github.com/alibabacloud-go/tea/tea"
@@ -44,67 +41,28 @@ var processThrottle = acs.NewThrottle(clock.RealClock{})
 
 type client struct {
 	cfg      Config
-	protocol string
-	host     string
 	throttle *acs.Throttle
-
-	mu      sync.Mutex
-	regions map[string]*ecssdk.Client
+	// ECS requests of some actions (CreateSnapshot, DeleteSnapshot) carry no RegionId: the endpoint
+	// names the region, so each region gets its own SDK client.
+	regions *acs.Regions[*ecssdk.Client]
 }
 
 var _ Client = (*client)(nil)
 
 // New builds a Client. It makes no network call.
 func New(cfg Config) (Client, error) {
-	if cfg.Credentials == nil {
-		return nil, errors.New("ecs client: no credentials source")
+	regions, err := acs.NewRegions("ecs", cfg.Endpoint, cfg.Credentials, ecssdk.NewClient)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = DefaultCallTimeout
 	}
-	c := &client{cfg: cfg, protocol: "HTTPS", regions: map[string]*ecssdk.Client{}, throttle: processThrottle}
+	c := &client{cfg: cfg, throttle: processThrottle, regions: regions}
 	if cfg.Clock != nil {
 		c.throttle = acs.NewThrottle(cfg.Clock)
 	}
-	if cfg.Endpoint != "" {
-		host, protocol, err := acs.SplitEndpoint("ecs", cfg.Endpoint)
-		if err != nil {
-			return nil, err
-		}
-		c.host, c.protocol = host, protocol
-	}
 	return c, nil
-}
-
-// sdk returns the SDK client for a region. ECS requests of some actions (CreateSnapshot,
-// DeleteSnapshot) carry no RegionId: the endpoint names the region, so each region gets its own client.
-func (c *client) sdk(region string) (*ecssdk.Client, error) {
-	if region == "" {
-		return nil, errors.New("ecs: no region")
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if sdk := c.regions[region]; sdk != nil {
-		return sdk, nil
-	}
-	cfg := &openapi.Config{
-		RegionId:   tea.String(region),
-		Credential: credentials.SDKCredential(c.cfg.Credentials),
-		Protocol:   tea.String(c.protocol),
-	}
-	if c.host != "" {
-		cfg.Endpoint = tea.String(c.host)
-		if acs.IsLoopback(c.host) {
-			// A proxy from the environment must not catch requests to a local emulator.
-			cfg.NoProxy = tea.String(c.host)
-		}
-	}
-	sdk, err := ecssdk.NewClient(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("ecs client for region %s: %w", region, err)
-	}
-	c.regions[region] = sdk
-	return sdk, nil
 }
 
 // call runs one request: after any throttling backoff in force, bounded by the context's deadline
@@ -114,41 +72,18 @@ func (c *client) sdk(region string) (*ecssdk.Client, error) {
 // (clientToken makes one when the caller has none), with which ECS returns the resource of the first
 // attempt instead of making a second one.
 func (c *client) call(ctx context.Context, op, region, resource string, fn func(*ecssdk.Client, *util.RuntimeOptions) error) error {
-	sdk, err := c.sdk(region)
+	sdk, err := c.regions.Client(region)
 	if err != nil {
 		return err
 	}
-	for attempt := 1; ; attempt++ {
-		err := c.attempt(ctx, op, resource, sdk, fn)
-		if !errors.Is(err, cloud.ErrUnavailable) || attempt == unavailableAttempts || ctx.Err() != nil {
-			return err
-		}
-		timer := c.throttle.Clock().NewTimer(time.Duration(attempt) * time.Second)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return err
-		case <-timer.C():
-		}
-	}
-}
-
-// unavailableAttempts bounds the attempts of a call whose answer was lost.
-const unavailableAttempts = 3
-
-func (c *client) attempt(ctx context.Context, op, resource string, sdk *ecssdk.Client, fn func(*ecssdk.Client, *util.RuntimeOptions) error) error {
-	return c.throttle.Do(ctx, func() error {
-		timeout := c.cfg.CallTimeout
-		if deadline, ok := ctx.Deadline(); ok {
-			timeout = min(timeout, time.Until(deadline))
-		}
-		if timeout <= 0 {
-			return classify(op, resource, context.DeadlineExceeded)
-		}
-		ms := int(timeout.Milliseconds())
-		runtime := &util.RuntimeOptions{ReadTimeout: tea.Int(ms), ConnectTimeout: tea.Int(min(ms, 10_000)),
-			Autoretry: tea.Bool(false)}
-		return classify(op, resource, fn(sdk, runtime))
+	return acs.RetryLost(ctx, c.throttle, func() error {
+		return c.throttle.Do(ctx, func() error {
+			runtime, ok := acs.Runtime(ctx, c.cfg.CallTimeout)
+			if !ok {
+				return classify(op, resource, context.DeadlineExceeded)
+			}
+			return classify(op, resource, fn(sdk, runtime))
+		})
 	})
 }
 

@@ -2,13 +2,9 @@ package hbr
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
-	"sync"
 	"time"
 
-	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
 	hbrsdk "github.com/alibabacloud-go/hbr-20170908/v2/client"
 	util "github.com/alibabacloud-go/tea-utils/v2/service"
 	"github.com/alibabacloud-go/tea/tea"
@@ -46,26 +42,24 @@ var processThrottle = acs.NewThrottle(clock.RealClock{})
 
 type client struct {
 	cfg      Config
-	protocol string
-	host     string
 	throttle *acs.Throttle
 	log      logrus.FieldLogger
-
-	mu      sync.Mutex
-	regions map[string]*hbrsdk.Client
+	// HBR requests carry no region: the endpoint names it, so each region gets its own SDK client.
+	regions *acs.Regions[*hbrsdk.Client]
 }
 
 var _ Client = (*client)(nil)
 
 // New builds a Client. It makes no network call.
 func New(cfg Config) (Client, error) {
-	if cfg.Credentials == nil {
-		return nil, errors.New("hbr client: no credentials source")
+	regions, err := acs.NewRegions("hbr", cfg.Endpoint, cfg.Credentials, hbrsdk.NewClient)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.CallTimeout <= 0 {
 		cfg.CallTimeout = DefaultCallTimeout
 	}
-	c := &client{cfg: cfg, protocol: "HTTPS", regions: map[string]*hbrsdk.Client{}, throttle: processThrottle, log: cfg.Log}
+	c := &client{cfg: cfg, throttle: processThrottle, log: cfg.Log, regions: regions}
 	if cfg.Clock != nil {
 		c.throttle = acs.NewThrottle(cfg.Clock)
 	}
@@ -74,44 +68,7 @@ func New(cfg Config) (Client, error) {
 		l.SetOutput(io.Discard)
 		c.log = l
 	}
-	if cfg.Endpoint != "" {
-		host, protocol, err := acs.SplitEndpoint("hbr", cfg.Endpoint)
-		if err != nil {
-			return nil, err
-		}
-		c.host, c.protocol = host, protocol
-	}
 	return c, nil
-}
-
-// sdk returns the SDK client for a region: HBR requests carry no region, the endpoint names it.
-func (c *client) sdk(region string) (*hbrsdk.Client, error) {
-	if region == "" {
-		return nil, errors.New("hbr: no region")
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if sdk := c.regions[region]; sdk != nil {
-		return sdk, nil
-	}
-	cfg := &openapi.Config{
-		RegionId:   tea.String(region),
-		Credential: credentials.SDKCredential(c.cfg.Credentials),
-		Protocol:   tea.String(c.protocol),
-	}
-	if c.host != "" {
-		cfg.Endpoint = tea.String(c.host)
-		if acs.IsLoopback(c.host) {
-			// A proxy from the environment must not catch requests to a local emulator.
-			cfg.NoProxy = tea.String(c.host)
-		}
-	}
-	sdk, err := hbrsdk.NewClient(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("hbr client for region %s: %w", region, err)
-	}
-	c.regions[region] = sdk
-	return sdk, nil
 }
 
 // request is one SDK call; it returns the SDK's *<Action>Response.
@@ -121,19 +78,14 @@ type request[T any] func(*hbrsdk.Client, *util.RuntimeOptions) (T, error)
 // and a few times when the answer was lost (5xx, network, or an answer without what it must carry).
 // Creations never come here: they go through once and look for their result before trying again.
 func call[T any](ctx context.Context, c *client, op, region, resource string, fn request[T]) (T, error) {
-	for attempt := 1; ; attempt++ {
-		out, err := once(ctx, c, op, region, resource, fn)
-		if !errors.Is(err, cloud.ErrUnavailable) || attempt == unavailableAttempts || ctx.Err() != nil {
-			return out, err
-		}
-		if c.sleep(ctx, time.Duration(attempt)*time.Second) != nil {
-			return out, err
-		}
-	}
+	var out T
+	err := acs.RetryLost(ctx, c.throttle, func() error {
+		var err error
+		out, err = once(ctx, c, op, region, resource, fn)
+		return err
+	})
+	return out, err
 }
-
-// unavailableAttempts bounds the attempts of a call whose answer was lost.
-const unavailableAttempts = 3
 
 // once sends a request, after any throttling backoff in force and again while HBR throttles it (a
 // throttled request was refused, not carried out, so even a creation may repeat it), bounded by the
@@ -141,21 +93,15 @@ const unavailableAttempts = 3
 // HTTP 200 and Success false is an error here like any other.
 func once[T any](ctx context.Context, c *client, op, region, resource string, fn request[T]) (T, error) {
 	var out T
-	sdk, err := c.sdk(region)
+	sdk, err := c.regions.Client(region)
 	if err != nil {
 		return out, err
 	}
 	err = c.throttle.Do(ctx, func() error {
-		timeout := c.cfg.CallTimeout
-		if deadline, ok := ctx.Deadline(); ok {
-			timeout = min(timeout, time.Until(deadline))
-		}
-		if timeout <= 0 {
+		runtime, ok := acs.Runtime(ctx, c.cfg.CallTimeout)
+		if !ok {
 			return classify(op, resource, context.DeadlineExceeded)
 		}
-		ms := int(timeout.Milliseconds())
-		runtime := &util.RuntimeOptions{ReadTimeout: tea.Int(ms), ConnectTimeout: tea.Int(min(ms, 10_000)),
-			Autoretry: tea.Bool(false)}
 		var err error
 		if out, err = fn(sdk, runtime); err != nil {
 			return classify(op, resource, err)
@@ -163,17 +109,6 @@ func once[T any](ctx context.Context, c *client, op, region, resource string, fn
 		return answerError(op, resource, out)
 	})
 	return out, err
-}
-
-func (c *client) sleep(ctx context.Context, d time.Duration) error {
-	timer := c.throttle.Clock().NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-timer.C():
-		return nil
-	}
 }
 
 // incomplete is a success answer without what it must carry: nothing was learned, so it counts as a

@@ -8,6 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/internal/acs"
 )
 
 // clockSkew widens a "created since" lookup: HBR stamps creations with its own clock, not the caller's.
@@ -31,12 +32,12 @@ func ensure[T any](ctx context.Context, c *client, op string, fields logrus.Fiel
 			return zero, err // already names the lookup; HBRError wording must stay in front
 		}
 		made, err := create()
-		if err == nil || !errors.Is(err, cloud.ErrUnavailable) || attempt == unavailableAttempts {
+		if err == nil || !errors.Is(err, cloud.ErrUnavailable) || attempt == acs.LostAttempts {
 			return made, err
 		}
 		c.log.WithFields(fields).WithField("operation", op).WithField("requestID", cloud.RequestID(err)).
 			Infof("%s answer lost (%v); looking for its result before creating again", op, err)
-		if c.sleep(ctx, time.Duration(attempt)*time.Second) != nil {
+		if c.throttle.Sleep(ctx, time.Duration(attempt)*time.Second) != nil {
 			return zero, err
 		}
 	}

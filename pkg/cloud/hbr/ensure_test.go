@@ -10,6 +10,7 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/internal/clocktest"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/internal/acs"
 )
 
 type noCreds struct{}
@@ -75,7 +76,7 @@ func TestEnsureCreatesAtMostOnce(t *testing.T) {
 		{name: "5xx before anything was made: made on the next attempt", service: fakeService{createErrs: []error{err5xx}}, wantID: "job-made", wantCreates: 2, wantJobs: 1},
 		{name: "refused: not repeated", service: fakeService{createErrs: []error{errRefused}}, wantKind: cloud.ErrInvalid, wantCreates: 1},
 		{name: "lookup fails: nothing made", service: fakeService{findErr: &cloud.Error{Kind: cloud.ErrDenied}}, wantKind: cloud.ErrDenied},
-		{name: "unavailable every time: gives up", service: fakeService{createErrs: []error{err5xx, err5xx, err5xx}}, wantKind: cloud.ErrUnavailable, wantCreates: unavailableAttempts},
+		{name: "unavailable every time: gives up", service: fakeService{createErrs: []error{err5xx, err5xx, err5xx}}, wantKind: cloud.ErrUnavailable, wantCreates: acs.LostAttempts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

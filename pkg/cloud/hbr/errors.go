@@ -1,13 +1,10 @@
 package hbr
 
 import (
-	"context"
 	"errors"
 	"reflect"
 	"strconv"
 	"strings"
-
-	"github.com/alibabacloud-go/tea/tea"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/internal/acs"
@@ -22,36 +19,10 @@ var (
 	ErrVaultDeleted = errors.New("HBRError: vault deleted")
 )
 
-// deniedPrefixes start the codes of a caller HBR does not accept, whatever their HTTP status.
-var deniedPrefixes = []string{
-	"Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature", "InvalidSecurityToken",
-	"NoPermission", "UnauthorizedOperation", "InvalidAccessKeySecret", "MissingSecurityToken", "MagpieBridgeSlrNotExist",
-}
-
 // classify turns an SDK error into a *cloud.Error once, here, so nothing above this package looks at
-// HBR codes. Credentials never appear in the SDK error fields we copy.
+// HBR codes.
 func classify(op, resource string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var ce *cloud.Error
-	if errors.As(err, &ce) {
-		return err
-	}
-	ce = &cloud.Error{Service: "hbr", Operation: op, Resource: resource, Err: err}
-	switch se := acs.ServiceError(err); {
-	case se != nil:
-		ce.Code, ce.Status = tea.StringValue(se.Code), tea.IntValue(se.StatusCode)
-		ce.Message, ce.RequestID = acs.MessageOf(se)
-		return special(ce)
-	case errors.Is(err, context.DeadlineExceeded):
-		ce.Kind, ce.Message = cloud.ErrUnavailable, "timed out"
-	case errors.Is(err, context.Canceled):
-		ce.Kind, ce.Message = cloud.ErrUnavailable, "cancelled"
-	default:
-		ce.Kind, ce.Message = cloud.ErrUnavailable, acs.TransportMessage(err)
-	}
-	return ce
+	return acs.Classify("hbr", op, resource, err, special)
 }
 
 // answerError reads the business failure HBR answers with HTTP 200 ({"Success": false, "Code": ...}),
@@ -102,12 +73,10 @@ func special(ce *cloud.Error) error {
 }
 
 func kindOf(status int, code string) error {
-	for _, p := range deniedPrefixes {
-		if strings.HasPrefix(code, p) {
-			return cloud.ErrDenied
-		}
-	}
 	switch {
+	// MagpieBridgeSlrNotExist: the account lacks HBR's service-linked role.
+	case acs.DeniedCode(code) || strings.HasPrefix(code, "MagpieBridgeSlrNotExist"):
+		return cloud.ErrDenied
 	case strings.HasPrefix(code, "Throttling") || status == 429:
 		return cloud.ErrThrottled
 	case strings.HasSuffix(code, "NotFound") || strings.HasSuffix(code, "NotExist") || status == 404:

@@ -123,7 +123,7 @@ func (c *client) waitVault(ctx context.Context, region string, v *Vault) (*Vault
 			return nil, &cloud.Error{Service: "hbr", Operation: "DescribeVaults", Resource: v.ID, Kind: cloud.ErrInvalid,
 				Code: VaultError, Message: "vault " + v.Name + " is in status ERROR"}
 		}
-		if err := c.sleep(ctx, vaultPoll); err != nil {
+		if err := c.throttle.Sleep(ctx, vaultPoll); err != nil {
 			return nil, &cloud.Error{Service: "hbr", Operation: "DescribeVaults", Resource: v.ID, Kind: cloud.ErrUnavailable,
 				Message: "vault " + v.Name + " still " + v.Status, Err: err}
 		}

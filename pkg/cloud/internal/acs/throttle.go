@@ -1,5 +1,6 @@
-// Package acs holds what the clients of Alibaba Cloud's RPC APIs (ECS, HBR) share: the throttling
-// backoff, the endpoint override, and reading request IDs and messages out of SDK answers and errors.
+// Package acs holds what the clients of Alibaba Cloud's RPC APIs (ECS, HBR) share: one SDK client per
+// region behind the endpoint override, the throttling backoff, the bounds and retries of one call, and
+// reading request IDs, messages and classes out of SDK answers and errors.
 package acs
 
 import (
