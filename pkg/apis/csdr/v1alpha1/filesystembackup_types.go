@@ -83,7 +83,7 @@ type FilesystemBackupStatus struct {
 // +kubebuilder:printcolumn:name="Node",type=string,JSONPath=`.status.node`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Backup",type=string,JSONPath=`.spec.backup.name`,priority=1
-// +kubebuilder:printcolumn:name="Namespace",type=string,JSONPath=`.spec.claim.namespace`,priority=1
+// +kubebuilder:printcolumn:name="Claim Namespace",type=string,JSONPath=`.spec.claim.namespace`,priority=1
 // +kubebuilder:printcolumn:name="Claim",type=string,JSONPath=`.spec.claim.name`,priority=1
 // +kubebuilder:printcolumn:name="Job",type=string,JSONPath=`.status.hbr.jobID`,priority=1
 type FilesystemBackup struct {

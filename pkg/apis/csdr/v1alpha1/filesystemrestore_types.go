@@ -104,7 +104,7 @@ type FilesystemRestoreStatus struct {
 // +kubebuilder:printcolumn:name="Node",type=string,JSONPath=`.status.node`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Restore",type=string,JSONPath=`.spec.restore.name`,priority=1
-// +kubebuilder:printcolumn:name="Namespace",type=string,JSONPath=`.spec.target.claim.namespace`,priority=1
+// +kubebuilder:printcolumn:name="Claim Namespace",type=string,JSONPath=`.spec.target.claim.namespace`,priority=1
 // +kubebuilder:printcolumn:name="Claim",type=string,JSONPath=`.spec.target.claim.name`,priority=1
 // +kubebuilder:printcolumn:name="Snapshot",type=string,JSONPath=`.spec.source.snapshotID`,priority=1
 type FilesystemRestore struct {
