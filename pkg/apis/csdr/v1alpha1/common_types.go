@@ -15,6 +15,7 @@ type OwnerRef struct {
 	// UID of the Backup or Restore.
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
 	UID types.UID `json:"uid"`
 }
 
@@ -29,6 +30,8 @@ type ClaimRef struct {
 	Name string `json:"name"`
 	// UID of the claim; empty where it is not known yet (a claim a restore is about to create).
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=128
 	UID types.UID `json:"uid,omitempty"`
 }
 
@@ -59,6 +62,8 @@ type PersistentVolumeInfo struct {
 	Name string `json:"name"`
 	// UID of the PersistentVolume.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=128
 	UID    types.UID    `json:"uid,omitempty"`
 	Source VolumeSource `json:"source"`
 	// Driver is the CSI driver (e.g. nasplugin.csi.alibabacloud.com, or another cloud's such as
@@ -91,6 +96,8 @@ type PodRef struct {
 	Name string `json:"name"`
 	// UID of the pod.
 	// +optional
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=128
 	UID types.UID `json:"uid,omitempty"`
 	// Temporary is true for a pod the controller started because no Running pod mounted the claim;
 	// it is deleted when the record is terminal.

@@ -20,6 +20,8 @@ type FilesystemBackupSpec struct {
 	// Retention is how long HBR keeps the snapshot: the Backup's TTL (HBR counts whole days, see
 	// RetentionDays).
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="retention is immutable"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Pattern=`^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`
 	Retention metav1.Duration `json:"retention"`
 	// NodeHint is where a Running pod mounted the claim when Velero backed it up. The controller looks
 	// again and applies the node policy; it may choose another node.
