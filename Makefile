@@ -115,7 +115,7 @@ lint: ## gofmt and go vet (also with build tags).
 	$(GO) vet -tags=csdr_noactions ./plugins/cmd/...
 
 .PHONY: verify
-verify: $(CONTROLLER_GEN) ## Fail if go mod tidy (here and in e2e/components) would change go.mod or go.sum (the tidied files are left for you to commit), or if `make generate` would change generated files.
+verify: $(CONTROLLER_GEN) ## Fail if go mod tidy (here and in e2e/components) or make generate would change files; tidied go.mod/go.sum are left for you to commit.
 	@fail=0; for dir in . e2e/components/controller-tools e2e/components/kubernetes e2e/components/kwok e2e/components/velero; do \
 		before=$$(cat $$dir/go.mod $$dir/go.sum | sha256sum); \
 		(cd $$dir && GOWORK=off $(GO) mod tidy); \
