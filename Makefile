@@ -23,6 +23,13 @@ FUZZ_TARGETS := \
 	./pkg/transform:FuzzParseImageRef
 BENCH_FLAGS  ?= -benchtime=1x -count=1
 HARNESS      := .cache/bin/harness
+# controller-gen is pinned by its own module; its binary is named after that module's go.mod and go.sum,
+# so it is built once per pin and `make verify` costs one generator run.
+CONTROLLER_TOOLS := e2e/components/controller-tools
+CONTROLLER_GEN   := .cache/bin/controller-gen-$(shell cat $(CONTROLLER_TOOLS)/go.mod $(CONTROLLER_TOOLS)/go.sum | sha256sum | cut -c1-16)
+# The API packages (deepcopy functions written beside the types) and where their CRDs go, one file each.
+API_DIRS     := pkg/apis/csdr/v1alpha1
+CRD_DIR      := deploy/crds
 E2E_TIMEOUT  ?= 45m
 
 # Go's module and build caches live in the checkout (.cache, gitignored): a second run, and the
@@ -54,6 +61,16 @@ deps: ## Fetch the Go modules the build and tests use ("go: downloading ..." lin
 build: deps ## Build the plugin binary and the emulator into _output/bin.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/velero-plugin-for-alibabacloud ./plugins/cmd/velero-plugin-for-alibabacloud
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/alibabacloud-emulator ./e2e/emulator/cmd/alibabacloud-emulator
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Write the API's deepcopy functions (zz_generated.deepcopy.go) and its CRDs (deploy/crds).
+	@for dir in $(API_DIRS); do $(CONTROLLER_GEN) object paths=./$$dir; done
+	@rm -f $(CRD_DIR)/*.yaml
+	$(CONTROLLER_GEN) crd $(foreach dir,$(API_DIRS),paths=./$(dir)) output:crd:dir=$(CRD_DIR)
+
+$(CONTROLLER_GEN):
+	@mkdir -p $(@D)
+	cd $(CONTROLLER_TOOLS) && GOWORK=off $(GO) build -trimpath -o $(CURDIR)/$@ sigs.k8s.io/controller-tools/cmd/controller-gen
 
 .PHONY: components
 components: $(HARNESS) ## Build etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, velero, plugin and emulator into .cache.
@@ -98,14 +115,24 @@ lint: ## gofmt and go vet (also with build tags).
 	$(GO) vet -tags=csdr_noactions ./plugins/cmd/...
 
 .PHONY: verify
-verify: ## Fail if go mod tidy (here and in e2e/components) would change go.mod or go.sum; the tidied files are left for you to commit.
-	@fail=0; for dir in . e2e/components/kubernetes e2e/components/kwok e2e/components/velero; do \
+verify: $(CONTROLLER_GEN) ## Fail if go mod tidy (here and in e2e/components) or make generate would change files; tidied go.mod/go.sum are left for you to commit.
+	@fail=0; for dir in . e2e/components/controller-tools e2e/components/kubernetes e2e/components/kwok e2e/components/velero; do \
 		before=$$(cat $$dir/go.mod $$dir/go.sum | sha256sum); \
 		(cd $$dir && GOWORK=off $(GO) mod tidy); \
 		if [ "$$(cat $$dir/go.mod $$dir/go.sum | sha256sum)" != "$$before" ]; then \
 			echo "$$dir: go.mod/go.sum were not tidy; 'go mod tidy' changed them, review and commit"; fail=1; \
 		fi; \
-	done; exit $$fail
+	done; \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for dir in $(API_DIRS); do \
+		$(CONTROLLER_GEN) object paths=./$$dir output:object:dir=$$tmp/$$dir; \
+		if ! diff -u $$dir/zz_generated.deepcopy.go $$tmp/$$dir/zz_generated.deepcopy.go; then \
+			echo "$$dir/zz_generated.deepcopy.go is stale: run make generate and commit"; fail=1; \
+		fi; \
+	done; \
+	$(CONTROLLER_GEN) crd $(foreach dir,$(API_DIRS),paths=./$(dir)) output:crd:dir=$$tmp/crds; \
+	if ! diff -ru $(CRD_DIR) $$tmp/crds; then echo "$(CRD_DIR) is stale: run make generate and commit"; fail=1; fi; \
+	exit $$fail
 
 .PHONY: bench
 bench: components ## Upload throughput vs raw PUT (LAN, WAN), plugin memory, 50-disk-PV backup, 10,000-item restore with/without our actions, HBR backup of 1 GiB in 10,000 files vs a copy and its incremental bytes.

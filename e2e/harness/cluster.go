@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
+	csdrv1alpha1 "github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 )
 
 // Cluster is one local control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) in
@@ -33,7 +34,7 @@ type Cluster struct {
 	Dir        string
 	Kubeconfig string
 	Server     string
-	// Client reads and writes the cluster's objects, Velero's included.
+	// Client reads and writes the cluster's objects, Velero's and ours (csdr.io) included.
 	Client client.Client
 
 	session   *Session
@@ -188,10 +189,11 @@ func (c *Cluster) restConfig() (*rest.Config, error) {
 	return cfg, nil
 }
 
-// Scheme knows the core Kubernetes types, CRDs and Velero's API.
+// Scheme knows the core Kubernetes types, CRDs, Velero's API and ours.
 func Scheme() *runtime.Scheme {
 	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextv1.AddToScheme, velerov1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextv1.AddToScheme, velerov1.AddToScheme,
+		csdrv1alpha1.AddToScheme} {
 		if err := add(s); err != nil {
 			panic(err)
 		}

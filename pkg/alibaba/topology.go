@@ -26,9 +26,15 @@ var NodeZoneLabels = []string{corev1.LabelTopologyZone, corev1.LabelFailureDomai
 // region and whose node could not say: its locations may rely on it.
 const DefaultRegion = "cn-hangzhou"
 
-// regionPattern is the shape of region IDs: cn-hangzhou, ap-southeast-1, us-west-1, cn-north-2-gov-1.
-var regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+// RegionPattern is the shape of region IDs: cn-hangzhou, ap-southeast-1, us-west-1, cn-north-2-gov-1.
+// The CRDs of pkg/apis validate regions with it too (a test there holds them to it).
+const RegionPattern = `^[a-z]{2,}(-[a-z0-9]+)+$`
+
+// MaxRegionLength bounds a region ID.
+const MaxRegionLength = 64
+
+var regionPattern = regexp.MustCompile(RegionPattern)
 
 // ValidRegion reports whether s is shaped like a region ID. It becomes part of host names, so nothing
 // else may pass.
-func ValidRegion(s string) bool { return len(s) <= 64 && regionPattern.MatchString(s) }
+func ValidRegion(s string) bool { return len(s) <= MaxRegionLength && regionPattern.MatchString(s) }
