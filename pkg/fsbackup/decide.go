@@ -15,11 +15,12 @@ import (
 	"github.com/vmware-tanzu/velero/pkg/util/boolptr"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 )
 
 // OptOutAnnotation on a claim keeps its data out of HBR; its disk, if it is one, is still snapshotted.
-// The key is the one pkg/apis/csdr/v1alpha1 declares; it moves there once that package lands.
-const OptOutAnnotation = "csdr.io/skip-filesystem-backup"
+// The key is the API package's.
+const OptOutAnnotation = v1alpha1.SkipFilesystemBackupAnnotation
 
 // Claim is a claim as the backup sees it.
 type Claim struct {
