@@ -78,3 +78,19 @@ func RPCActionsCalled(dir, service string) ([]string, error) {
 	}
 	return slices.Sorted(maps.Keys(seen)), nil
 }
+
+// GrantedAndCalled reads a policy of one Allow statement and returns the actions it grants and the
+// RAM actions the non-test Go files of dir call (see RPCActionsCalled), both sorted: a least-privilege
+// policy has them equal.
+func GrantedAndCalled(policyFile, dir, service string) (granted, called []string, err error) {
+	statements, err := Read(policyFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(statements) != 1 || statements[0].Effect != "Allow" {
+		return nil, nil, fmt.Errorf("%s: want one Allow statement, have %d", policyFile, len(statements))
+	}
+	granted = slices.Sorted(slices.Values(statements[0].Action))
+	called, err = RPCActionsCalled(dir, service)
+	return granted, called, err
+}
