@@ -109,8 +109,8 @@ func (d *demo) readData(ctx context.Context, c *harness.Cluster, mount string) (
 // nodeRelative shows a mount as the node sees it: /var/lib/kubelet/pods/<uid>/volumes/...
 func (d *demo) nodeRelative(c *harness.Cluster, node, hostPath string) string {
 	n, _ := c.Node(node)
-	if rel, err := filepath.Rel(n.Dir, hostPath); err == nil {
-		return "/" + rel
+	if p, err := n.NodePath(hostPath); err == nil {
+		return p
 	}
 	return hostPath
 }

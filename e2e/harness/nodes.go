@@ -5,6 +5,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -50,6 +51,15 @@ type Node struct {
 
 // HostPath is where the node path nodePath (for example "/var/lib/kubelet/pods") lives on this machine.
 func (n Node) HostPath(nodePath string) string { return filepath.Join(n.Dir, nodePath) }
+
+// NodePath is where a host path inside the node's directory is on the node: HostPath's inverse.
+func (n Node) NodePath(hostPath string) (string, error) {
+	rel, err := filepath.Rel(n.Dir, hostPath)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", fmt.Errorf("%s is not inside node %s's directory %s", hostPath, n.Name, n.Dir)
+	}
+	return path.Join("/", filepath.ToSlash(rel)), nil
+}
 
 // plannedNode is a node before it exists: what Node says plus the extra labels of its spec.
 type plannedNode struct {

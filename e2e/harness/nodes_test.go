@@ -84,3 +84,16 @@ func TestNodeHostPath(t *testing.T) {
 	assert.Equal(t, "/s/nodes/a/a-node-1/var/lib/kubelet/pods", n.HostPath("/var/lib/kubelet/pods"))
 	assert.Equal(t, "/s/nodes/a/a-node-1", n.HostPath("/"))
 }
+
+func TestNodePathIsHostPathsInverse(t *testing.T) {
+	n := Node{Name: "a-node-1", Dir: "/run/nodes/a/a-node-1"}
+	for _, p := range []string{"/var/lib/kubelet/pods/uid/volumes/kubernetes.io~csi/pv/mount", "/data/kubelet", "/"} {
+		got, err := n.NodePath(n.HostPath(p))
+		require.NoError(t, err)
+		assert.Equal(t, p, got)
+	}
+	for _, outside := range []string{"/run/nodes/a/a-node-2/var", "/run/nodes/a", "/tmp"} {
+		_, err := n.NodePath(outside)
+		assert.ErrorContains(t, err, "is not inside node a-node-1's directory", outside)
+	}
+}

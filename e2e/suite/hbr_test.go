@@ -133,7 +133,7 @@ func TestHBRBacksUpAPodVolumeFromItsNode(t *testing.T) {
 // nodePath is where a host path of a node's directory is on the node itself.
 func nodePath(t *testing.T, n harness.Node, hostPath string) string {
 	t.Helper()
-	rel, err := filepath.Rel(n.Dir, hostPath)
+	p, err := n.NodePath(hostPath)
 	require.NoError(t, err)
-	return "/" + rel
+	return p
 }

@@ -120,9 +120,9 @@ func TestDiskVolumeOfStatefulSet(t *testing.T) {
 	assert.Equal(t, int32(20), disk.SizeGiB, "10Gi is below cloud_essd PL1's 20 GiB")
 	assert.Equal(t, node.Name, disk.InstanceID)
 	assert.Equal(t, sha(t, filepath.Join(mount, "PG_VERSION")), sha(t, filepath.Join(disk.DataDir, "PG_VERSION")))
-	rel, err := filepath.Rel(node.Dir, mount)
+	onNode, err := node.NodePath(mount)
 	require.NoError(t, err)
-	assert.Regexp(t, `^var/lib/kubelet/pods/[0-9a-f-]{36}/volumes/kubernetes.io~csi/`+pv.Name+`/mount$`, rel)
+	assert.Regexp(t, `^/var/lib/kubelet/pods/[0-9a-f-]{36}/volumes/kubernetes.io~csi/`+pv.Name+`/mount$`, onNode)
 }
 
 // nasPods is a NAS claim and two pods that use it, each pinned to its own node.
