@@ -25,19 +25,31 @@ const (
 // own job, and the claim UID tells them apart. A backup name too long for MaxJobNameLength is cut and
 // followed by a hash of the whole name, so two long names that share a prefix still differ.
 func HBRJobName(backup string, claimUID types.UID) string {
+	return perClaimName(backup, claimUID, jobNameSuffix)
+}
+
+// RecordName is the name of the FilesystemBackup (owner is the Backup's name) or FilesystemRestore
+// (the Restore's) of one claim: <owner>-<first 8 of the claim UID>, cut like HBRJobName. The item
+// actions and Velero's finalizing pass find a record again by this name alone, and it also fits a
+// label value.
+func RecordName(owner string, claimUID types.UID) string {
+	return perClaimName(owner, claimUID, "")
+}
+
+func perClaimName(owner string, claimUID types.UID, suffix string) string {
 	uid := string(claimUID)
 	if len(uid) > uidPartLength {
 		uid = uid[:uidPartLength]
 	}
-	tail := "-" + uid + jobNameSuffix
-	if len(backup)+len(tail) <= MaxJobNameLength {
-		return backup + tail
+	tail := "-" + uid + suffix
+	if len(owner)+len(tail) <= MaxJobNameLength {
+		return owner + tail
 	}
-	sum := sha256.Sum256([]byte(backup))
+	sum := sha256.Sum256([]byte(owner))
 	hash := hex.EncodeToString(sum[:])[:hashLength]
 	keep := MaxJobNameLength - len(tail) - len(hash) - 1
 	// A name cut after a dash or a dot would read as two separators in a row.
-	prefix := strings.TrimRight(backup[:keep], "-.")
+	prefix := strings.TrimRight(owner[:keep], "-.")
 	return prefix + "-" + hash + tail
 }
 

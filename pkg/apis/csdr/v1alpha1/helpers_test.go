@@ -49,6 +49,15 @@ func TestHBRJobNameTellsLongNamesApart(t *testing.T) {
 	assert.Equal(t, HBRJobName(strings.Repeat("x", 60)+"-a", claimUID), a, "stable")
 }
 
+func TestRecordName(t *testing.T) {
+	assert.Equal(t, "daily-3f2b9c4e", RecordName("daily", claimUID))
+	long := strings.Repeat("r", 60)
+	got := RecordName(long, claimUID)
+	assert.Equal(t, strings.Repeat("r", 47)+"-"+hashOf(long)+"-3f2b9c4e", got)
+	assert.Empty(t, validation.IsDNS1123Subdomain(got), "usable as an object name")
+	assert.Empty(t, validation.IsValidLabelValue(got), "usable as a label value")
+}
+
 // hashOf is the first 6 hex digits of the name's SHA-256, which HBRJobName appends to a cut name.
 func hashOf(s string) string {
 	sum := sha256.Sum256([]byte(s))

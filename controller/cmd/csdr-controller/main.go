@@ -1,0 +1,24 @@
+// Command csdr-controller drives Cloud Backup (HBR) for the filesystem volumes of Velero backups and
+// restores: it turns FilesystemBackup and FilesystemRestore records, which our item actions create,
+// into HBR jobs, and writes their progress back for Velero to read.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/app"
+)
+
+func main() {
+	opts := app.DefaultOptions(os.Getenv)
+	opts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	if err := app.Run(ctrl.SetupSignalHandler(), opts); err != nil {
+		fmt.Fprintf(os.Stderr, "csdr-controller: %v\n", err)
+		os.Exit(1)
+	}
+}
