@@ -20,3 +20,28 @@ const (
 	SkipFilesystemBackupAnnotation = "csdr.io/skip-filesystem-backup"
 	SkipFilesystemBackupValue      = "true"
 )
+
+// Keys that carry a filesystem volume from a backup to a restore, and that tie the controller's
+// temporary objects to their record.
+const (
+	// FilesystemBackupAnnotation on a claim in a backup names the FilesystemBackup of its volume.
+	FilesystemBackupAnnotation = "csdr.io/filesystem-backup"
+	// HBRSnapshotAnnotation on a claim in a backup is the JSON of a RestoreSource: where HBR keeps
+	// the volume's snapshot. The backup item action writes it while Velero finalizes the backup, when
+	// the snapshot is known, so the claim in the tarball takes it to every cluster that restores it.
+	HBRSnapshotAnnotation = "csdr.io/hbr-snapshot"
+	// DeleteSnapshotAnnotation on a FilesystemBackup, set to "true" by the delete item action, asks the
+	// controller to delete the HBR snapshot when the record goes. Without it a record that goes (its
+	// Backup deleted with kubectl, say) leaves the snapshot to its retention.
+	DeleteSnapshotAnnotation = "csdr.io/delete-hbr-snapshot"
+	// SnapshotFinalizer keeps a FilesystemBackup until the controller has dealt with its HBR job and
+	// snapshot.
+	SnapshotFinalizer = "csdr.io/hbr-snapshot"
+	// FilesystemRestoreLabel is the restored claim's selector and, once the data is in, the label of
+	// the volume bound to it: a claim with a selector is never provisioned and binds only to that
+	// volume, so no application sees a volume before its data is in. Its value is the record's name.
+	FilesystemRestoreLabel = "csdr.io/filesystem-restore"
+	// TemporaryForLabel marks the pods and claims the controller makes for a record (value: the
+	// record's name); they go when the record is terminal.
+	TemporaryForLabel = "csdr.io/temporary-for"
+)
