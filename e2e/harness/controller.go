@@ -110,6 +110,14 @@ func (c *Cluster) RestartController(ctx context.Context) error {
 // ControllerProcess is the running csdr-controller, or nil.
 func (c *Cluster) ControllerProcess() *Process { return c.csdr.proc }
 
+// ControllerProbes is the base URL of the running csdr-controller's /healthz and /readyz, or "".
+func (c *Cluster) ControllerProbes() string {
+	if c.csdr.proc == nil {
+		return ""
+	}
+	return "http://" + c.csdr.probes
+}
+
 // ControllerMetrics returns what csdr-controller's /metrics serves (Prometheus text format).
 func (c *Cluster) ControllerMetrics(ctx context.Context) (string, error) {
 	if c.csdr.proc == nil {
