@@ -139,6 +139,9 @@ func (c *Cluster) ControllerMetrics(ctx context.Context) (string, error) {
 	return string(body), err
 }
 
+// ControllerKubeconfig is the kubeconfig csdr-controller runs with: its ServiceAccount's token.
+func (c *Cluster) ControllerKubeconfig() string { return filepath.Join(c.Dir, "csdr-controller.kubeconfig") }
+
 // controllerKubeconfig writes a kubeconfig with a fresh token of the ServiceAccount deploy/ makes: the
 // controller then has the RBAC deploy/ grants and nothing more, as in its pod.
 func (c *Cluster) controllerKubeconfig(ctx context.Context) (string, error) {
@@ -151,6 +154,6 @@ func (c *Cluster) controllerKubeconfig(ctx context.Context) (string, error) {
 	if len(words) == 0 {
 		return "", fmt.Errorf("cluster %s: kubectl create token printed nothing", c.Name)
 	}
-	path := filepath.Join(c.Dir, "csdr-controller.kubeconfig")
+	path := c.ControllerKubeconfig()
 	return path, writeKubeconfig(path, c.Name, controllerServiceAccount, c.Server, c.pki.servingCA(), words[len(words)-1])
 }

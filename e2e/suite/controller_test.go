@@ -60,6 +60,29 @@ func TestController(t *testing.T) {
 		testControllerPodSecurity(t, c)
 	})
 
+	t.Run("runs with only what deploy/rbac grants", func(t *testing.T) {
+		// The answer is the last word: kubectl warns first about cluster-scoped resources.
+		as := func(args ...string) string {
+			out, _ := c.Kubectl(ctx(t), nil, append([]string{"--kubeconfig=" + c.ControllerKubeconfig()}, args...)...)
+			words := strings.Fields(out)
+			if len(words) == 0 {
+				return ""
+			}
+			return words[len(words)-1]
+		}
+		assert.Equal(t, "system:serviceaccount:velero:csdr-controller",
+			as("auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"))
+		for check, want := range map[string]string{
+			"get secrets/csdr-hbr-token -n velero": "yes", "list secrets -n velero": "no",
+			"get secrets/cloud-credentials -n velero": "no", "get secrets/csdr-hbr-token -n default": "no",
+			"update filesystembackups.csdr.io/status -n velero": "yes", "create filesystembackups.csdr.io -n velero": "no",
+			"list filesystembackups.csdr.io -A": "no", "patch persistentvolumes": "yes", "delete persistentvolumes": "no",
+			"create pods -n shop": "yes", "get namespaces/kube-system": "yes", "get namespaces/velero": "no",
+		} {
+			assert.Equal(t, want, as(append([]string{"auth", "can-i"}, strings.Fields(check)...)...), check)
+		}
+	})
+
 	t.Run("leads, is ready and serves metrics", func(t *testing.T) {
 		holder := waitForLeader(t, c, "")
 		host, err := os.Hostname()
