@@ -1,0 +1,257 @@
+package restoreaction
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/vmware-tanzu/velero/pkg/plugin/velero"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	crfake "sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/yaml"
+
+	csdrv1alpha1 "github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite testdata/volume_data/<case>.out.yaml from the action's output")
+
+func TestVolumeDataActionName(t *testing.T) {
+	a, _ := newVolumeAction(nil)
+	// Velero runs a binary's actions of one kind in sorted-name order: after the storage family's.
+	assert.Greater(t, a.Name(), "csdr.io/restore-storage")
+	sel, err := a.AppliesTo()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"persistentvolumeclaims"}, sel.IncludedResources)
+}
+
+func TestVolumeDataLeavesOtherClaimsAlone(t *testing.T) {
+	for name, annotations := range map[string]map[string]string{
+		"no annotations":   nil,
+		"other annotation": {csdrv1alpha1.FilesystemBackupAnnotation: "nightly-7d1e4c2a", "team": "payments"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := clusterIn(t, "cn-hangzhou")
+			a, _ := newVolumeAction(c)
+			in := input(backedUpClaim(annotations), veleroRestore(nil))
+			want := in.Item.UnstructuredContent()
+			out, err := a.Execute(in)
+			require.NoError(t, err)
+			assert.Equal(t, want, out.UpdatedItem.UnstructuredContent())
+			assert.Empty(t, out.OperationID)
+			var records csdrv1alpha1.FilesystemRestoreList
+			require.NoError(t, c.List(context.Background(), &records))
+			assert.Empty(t, records.Items)
+		})
+	}
+}
+
+func TestVolumeDataRefusesAnotherRegion(t *testing.T) {
+	c := clusterIn(t, "cn-shanghai")
+	a, _ := newVolumeAction(c)
+	_, err := a.Execute(input(backedUpClaim(map[string]string{csdrv1alpha1.HBRSnapshotAnnotation: snapshotAnnotation}), veleroRestore(nil)))
+	require.ErrorIs(t, err, ErrCrossRegion)
+	assert.True(t, strings.HasPrefix(err.Error(), "only disk type PVs support cross-region restore in current version"), err.Error())
+	var records csdrv1alpha1.FilesystemRestoreList
+	require.NoError(t, c.List(context.Background(), &records))
+	assert.Empty(t, records.Items)
+}
+
+func TestVolumeDataRefusesWhatItCannotRead(t *testing.T) {
+	for name, tt := range map[string]struct {
+		annotation, want string
+	}{
+		"not JSON":      {"s-0001", "claim shop/data: annotation csdr.io/hbr-snapshot is not a snapshot reference"},
+		"no snapshot":   {`{"backup":{"name":"b"},"claim":{"namespace":"shop","name":"data"},"region":"cn-hangzhou","vaultID":"v"}`, "names no snapshot ID"},
+		"no node label": {snapshotAnnotation, "the cluster's region: none of the 0 nodes"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := clusterIn(t, "cn-hangzhou")
+			if name == "no node label" {
+				c = crfake.NewClientBuilder().WithScheme(testScheme(t)).Build()
+			}
+			a, _ := newVolumeAction(c)
+			_, err := a.Execute(input(backedUpClaim(map[string]string{csdrv1alpha1.HBRSnapshotAnnotation: tt.annotation}), veleroRestore(nil)))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestVolumeDataRecordsTheRestore(t *testing.T) {
+	c := clusterIn(t, "cn-hangzhou")
+	a, _ := newVolumeAction(c)
+	restore := veleroRestore(map[string]string{"shop": "shop-copy"})
+	in := input(backedUpClaim(map[string]string{csdrv1alpha1.HBRSnapshotAnnotation: snapshotAnnotation}), restore)
+	out, err := a.Execute(in)
+	require.NoError(t, err)
+	assert.Equal(t, "r1-7d1e4c2a", out.OperationID)
+
+	var got csdrv1alpha1.FilesystemRestore
+	require.NoError(t, c.Get(context.Background(), types.NamespacedName{Namespace: "velero", Name: out.OperationID}, &got))
+	assert.Equal(t, map[string]string{"velero.io/restore-name": "r1", "velero.io/restore-uid": "r-uid-1",
+		"csdr.io/pvc-uid": "7d1e4c2a-0000-4000-8000-000000000001", "velero.io/async-operation-id": "r1-7d1e4c2a"}, got.Labels)
+	assert.Equal(t, []metav1.OwnerReference{{APIVersion: "velero.io/v1", Kind: "Restore", Name: "r1", UID: "r-uid-1"}}, got.OwnerReferences)
+	source, err := csdrv1alpha1.ParseRestoreSource(snapshotAnnotation)
+	require.NoError(t, err)
+	assert.Equal(t, csdrv1alpha1.FilesystemRestoreSpec{
+		Restore: csdrv1alpha1.OwnerRef{Name: "r1", UID: "r-uid-1"},
+		Source:  source,
+		Target: csdrv1alpha1.RestoreTarget{Claim: csdrv1alpha1.ClaimRef{Namespace: "shop-copy", Name: "data"},
+			StorageClassName: "alibabacloud-cnfs-nas", TemporaryClaim: "r1-7d1e4c2a-tmp", TemporaryPod: "r1-7d1e4c2a-mount"},
+	}, got.Spec)
+
+	// Velero may run the action again (a restarted plugin): the same record, one of it.
+	again, err := a.Execute(input(backedUpClaim(map[string]string{csdrv1alpha1.HBRSnapshotAnnotation: snapshotAnnotation}), restore))
+	require.NoError(t, err)
+	assert.Equal(t, out.OperationID, again.OperationID)
+	var records csdrv1alpha1.FilesystemRestoreList
+	require.NoError(t, c.List(context.Background(), &records))
+	assert.Len(t, records.Items, 1)
+
+	// Another restore of the same name (deleted and made again) does not take over the record.
+	other := veleroRestore(map[string]string{"shop": "shop-copy"})
+	other.UID = "r-uid-2"
+	_, err = a.Execute(input(backedUpClaim(map[string]string{csdrv1alpha1.HBRSnapshotAnnotation: snapshotAnnotation}), other))
+	assert.ErrorContains(t, err, "filesystemrestore velero/r1-7d1e4c2a exists for restore r1 (uid r-uid-1)")
+}
+
+func TestVolumeDataLeavesAnExistingClaim(t *testing.T) {
+	existing := &corev1.PersistentVolumeClaim{ObjectMeta: metav1.ObjectMeta{Name: "data", Namespace: "shop"}}
+	c := clusterIn(t, "cn-hangzhou", existing)
+	a, hook := newVolumeAction(c)
+	out, err := a.Execute(input(backedUpClaim(map[string]string{csdrv1alpha1.HBRSnapshotAnnotation: snapshotAnnotation}), veleroRestore(nil)))
+	require.NoError(t, err)
+	assert.Empty(t, out.OperationID)
+	require.NotNil(t, hook.LastEntry())
+	assert.Equal(t, "the claim exists in the cluster: its files are not restored from HBR", hook.LastEntry().Message)
+}
+
+// Golden: testdata/volume_data/<case>.in.yaml is the claim in the backup, <case>.out.yaml what Velero
+// creates.
+func TestVolumeDataHoldsTheClaimGolden(t *testing.T) {
+	inputs, err := filepath.Glob("testdata/volume_data/*.in.yaml")
+	require.NoError(t, err)
+	require.NotEmpty(t, inputs)
+	for _, in := range inputs {
+		name := strings.TrimSuffix(filepath.Base(in), ".in.yaml")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(in)
+			require.NoError(t, err)
+			a, _ := newVolumeAction(clusterIn(t, "cn-hangzhou"))
+			out, err := a.Execute(input(readClaim(t, data), veleroRestore(nil)))
+			require.NoError(t, err)
+			assert.NotEmpty(t, out.OperationID)
+			got, err := yaml.Marshal(out.UpdatedItem.UnstructuredContent())
+			require.NoError(t, err)
+			golden := strings.TrimSuffix(in, ".in.yaml") + ".out.yaml"
+			if *updateGolden {
+				require.NoError(t, os.WriteFile(golden, got, 0o644))
+				return
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "run go test ./plugins/restoreaction -run %s -update to create it", t.Name())
+			assert.Equal(t, string(want), string(got))
+		})
+	}
+}
+
+func TestVolumeDataProgress(t *testing.T) {
+	started := metav1.NewTime(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
+	done := metav1.NewTime(started.Add(time.Minute))
+	tests := []struct {
+		name   string
+		status csdrv1alpha1.FilesystemRestoreStatus
+		want   func(p *velero.OperationProgress)
+	}{
+		{"new", csdrv1alpha1.FilesystemRestoreStatus{}, func(p *velero.OperationProgress) { p.Description, p.NTotal = "New", 4096 }},
+		{"preparing", csdrv1alpha1.FilesystemRestoreStatus{Phase: csdrv1alpha1.PhasePreparing, StartTimestamp: &started,
+			Message: "waiting for claim velero/r1-7d1e4c2a-tmp to be bound"}, func(p *velero.OperationProgress) {
+			p.Description, p.NTotal, p.Started = "Preparing: waiting for claim velero/r1-7d1e4c2a-tmp to be bound", 4096, started.Time
+		}},
+		{"in progress", csdrv1alpha1.FilesystemRestoreStatus{Phase: csdrv1alpha1.PhaseInProgress, StartTimestamp: &started,
+			Progress: csdrv1alpha1.Progress{BytesDone: 1000, BytesTotal: 5000, Percent: "20%"}}, func(p *velero.OperationProgress) {
+			p.Description, p.NCompleted, p.NTotal, p.Started = "InProgress", 1000, 5000, started.Time
+		}},
+		{"completed", csdrv1alpha1.FilesystemRestoreStatus{Phase: csdrv1alpha1.PhaseCompleted, StartTimestamp: &started, CompletionTimestamp: &done,
+			Progress: csdrv1alpha1.Progress{BytesDone: 5000, BytesTotal: 5000}}, func(p *velero.OperationProgress) {
+			p.Description, p.NCompleted, p.NTotal, p.Started, p.Updated, p.Completed = "Completed", 5000, 5000, started.Time, done.Time, true
+		}},
+		{"failed", csdrv1alpha1.FilesystemRestoreStatus{Phase: csdrv1alpha1.PhaseFailed, StartTimestamp: &started, CompletionTimestamp: &done,
+			Message: "hbr task finished with unexpected status: FAILED, errMsg ClientNotExist"}, func(p *velero.OperationProgress) {
+			p.Description = "Failed: hbr task finished with unexpected status: FAILED, errMsg ClientNotExist"
+			p.NTotal, p.Started, p.Updated, p.Completed = 4096, started.Time, done.Time, true
+			p.Err = "hbr task finished with unexpected status: FAILED, errMsg ClientNotExist"
+		}},
+		{"canceled", csdrv1alpha1.FilesystemRestoreStatus{Phase: csdrv1alpha1.PhaseCanceled, StartTimestamp: &started, CompletionTimestamp: &done},
+			func(p *velero.OperationProgress) {
+				p.Description, p.NTotal, p.Started, p.Updated, p.Completed = "Canceled", 4096, started.Time, done.Time, true
+				p.Err = "filesystemrestore velero/r1-7d1e4c2a ended Canceled"
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := clusterIn(t, "cn-hangzhou")
+			a, _ := newVolumeAction(c)
+			restore := veleroRestore(nil)
+			out, err := a.Execute(input(backedUpClaim(map[string]string{csdrv1alpha1.HBRSnapshotAnnotation: snapshotAnnotation}), restore))
+			require.NoError(t, err)
+			var record csdrv1alpha1.FilesystemRestore
+			require.NoError(t, c.Get(context.Background(), types.NamespacedName{Namespace: "velero", Name: out.OperationID}, &record))
+			record.Status = tt.status
+			require.NoError(t, c.Status().Update(context.Background(), &record))
+
+			before := time.Now()
+			got, err := a.Progress(out.OperationID, restore)
+			require.NoError(t, err)
+			want := velero.OperationProgress{OperationUnits: "Bytes"}
+			tt.want(&want)
+			if want.Updated.IsZero() {
+				assert.False(t, got.Updated.Before(before), "updated %v is now", got.Updated)
+				got.Updated = time.Time{}
+			}
+			// The API server keeps seconds in no particular zone.
+			got.Started, got.Updated = utc(got.Started), utc(got.Updated)
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+func TestVolumeDataProgressOfAMissingRecord(t *testing.T) {
+	a, _ := newVolumeAction(clusterIn(t, "cn-hangzhou"))
+	_, err := a.Progress("r1-gone", veleroRestore(nil))
+	assert.ErrorContains(t, err, "read filesystemrestore velero/r1-gone of operation r1-gone")
+}
+
+func TestVolumeDataCancel(t *testing.T) {
+	c := clusterIn(t, "cn-hangzhou")
+	a, _ := newVolumeAction(c)
+	restore := veleroRestore(nil)
+	out, err := a.Execute(input(backedUpClaim(map[string]string{csdrv1alpha1.HBRSnapshotAnnotation: snapshotAnnotation}), restore))
+	require.NoError(t, err)
+
+	require.NoError(t, a.Cancel(out.OperationID, restore))
+	var record csdrv1alpha1.FilesystemRestore
+	require.NoError(t, c.Get(context.Background(), types.NamespacedName{Namespace: "velero", Name: out.OperationID}, &record))
+	assert.True(t, record.Spec.Cancel)
+	assert.Equal(t, "data", record.Spec.Target.Claim.Name, "the rest of the spec stays")
+
+	assert.NoError(t, a.Cancel("r1-gone", restore), "a record already gone has nothing to stop")
+	ready, err := a.AreAdditionalItemsReady(nil, restore)
+	require.NoError(t, err)
+	assert.True(t, ready)
+}
+
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC()
+}
