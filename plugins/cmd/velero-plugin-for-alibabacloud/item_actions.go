@@ -40,5 +40,6 @@ func registerItemActions(s framework.Server, kube *kubeclient.Lazy) framework.Se
 			return restoreaction.New(name, sessions, log)
 		})
 	}
+	s = registerRestoreVolumeData(s, kube)
 	return s
 }
