@@ -44,4 +44,8 @@ const (
 	// TemporaryForLabel marks the pods and claims the controller makes for a record (value: the
 	// record's name); they go when the record is terminal.
 	TemporaryForLabel = "csdr.io/temporary-for"
+	// ReclaimPolicyAnnotation on a restored volume keeps its reclaim policy while the controller holds
+	// it at Retain, moving it from the temporary claim to the restored one; the policy is put back, and
+	// the annotation removed, once the restored claim is bound or the restore has failed.
+	ReclaimPolicyAnnotation = "csdr.io/reclaim-policy"
 )
