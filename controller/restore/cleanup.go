@@ -28,7 +28,8 @@ func (s *step) cleanup(ctx context.Context) error {
 	}
 	target := s.rec.Spec.Target.Claim
 	ref := pv.Spec.ClaimRef
-	if ref != nil && ref.Namespace == target.Namespace && ref.Name == target.Name && pv.Status.Phase == corev1.VolumeBound {
+	if ref != nil && ref.Namespace == target.Namespace && ref.Name == target.Name && ref.UID != "" {
+		// The PV controller bound it to the target claim (it writes the claim's UID): the claim keeps it.
 		return s.release(ctx, &pv)
 	}
 	if ref == nil || ref.Namespace != s.r.Env.Namespace || ref.Name != s.rec.Spec.Target.TemporaryClaim || ref.UID == "" {

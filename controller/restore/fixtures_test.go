@@ -100,8 +100,9 @@ type world struct {
 	snapshot *hbr.Snapshot
 	// podNode is where pods are scheduled.
 	podNode string
-	// noBinding stops the PV controller: temporary claims stay Pending.
-	noBinding bool
+	// noBinding stops the PV controller: temporary claims stay Pending; noTargetBinding keeps it from
+	// binding the target claim.
+	noBinding, noTargetBinding bool
 }
 
 func newWorld(t *testing.T, clk clock.WithTicker) *world {

@@ -140,10 +140,12 @@ func (s *step) ensureTemporaryClaim(ctx context.Context) (*corev1.PersistentVolu
 	if err := controllerutil.SetControllerReference(s.rec, &claim, s.r.Client.Scheme()); err != nil {
 		return nil, err
 	}
-	if err := s.r.Client.Create(ctx, &claim); err != nil && !apierrors.IsAlreadyExists(err) {
+	switch err := s.r.Client.Create(ctx, &claim); {
+	case err == nil:
+		s.event(corev1.EventTypeNormal, "ClaimCreated", "temporary claim %s created", key.Name)
+	case !apierrors.IsAlreadyExists(err):
 		return nil, fmt.Errorf("create temporary claim %s/%s: %w", key.Namespace, key.Name, err)
 	}
-	s.event(corev1.EventTypeNormal, "ClaimCreated", "temporary claim %s created", key.Name)
 	return &claim, nil
 }
 
@@ -177,10 +179,12 @@ func (s *step) createTemporaryPod(ctx context.Context) (*corev1.Pod, error) {
 	if err := controllerutil.SetControllerReference(s.rec, pod, s.r.Client.Scheme()); err != nil {
 		return nil, err
 	}
-	if err := s.r.Client.Create(ctx, pod); err != nil && !apierrors.IsAlreadyExists(err) {
+	switch err := s.r.Client.Create(ctx, pod); {
+	case err == nil:
+		s.event(corev1.EventTypeNormal, "PodCreated", "temporary pod %s mounts claim %s", pod.Name, s.rec.Spec.Target.TemporaryClaim)
+	case !apierrors.IsAlreadyExists(err):
 		return nil, fmt.Errorf("create temporary pod %s/%s: %w", pod.Namespace, pod.Name, err)
 	}
-	s.event(corev1.EventTypeNormal, "PodCreated", "temporary pod %s mounts claim %s", pod.Name, s.rec.Spec.Target.TemporaryClaim)
 	return pod, nil
 }
 

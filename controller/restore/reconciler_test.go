@@ -1,6 +1,7 @@
 package restore
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/hbr"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/kubelet"
 )
 
@@ -269,4 +271,57 @@ func (w *world) drainEvents() []string {
 			return out
 		}
 	}
+}
+
+// partialHBR reports a finished restore as HBR does when some files could not be written.
+type partialHBR struct{ hbr.Client }
+
+func (p partialHBR) DescribeRestoreJob(ctx context.Context, region, vaultID, id string) (*hbr.RestoreJob, error) {
+	job, err := p.Client.DescribeRestoreJob(ctx, region, vaultID, id)
+	if err == nil && job.Status == hbr.StatusComplete {
+		job.Status, job.ErrorMessage = hbr.StatusPartialComplete, "1 file could not be written"
+	}
+	return job, err
+}
+
+func TestPartialRestoreStillHandsTheVolumeOver(t *testing.T) {
+	w := newWorld(t, clock.RealClock{})
+	w.r.Env.NewHBR = func() (hbr.Client, error) { return partialHBR{w.hbr}, nil }
+	w.targetClaim(t, "r1-7d1e4c2a")
+	w.newRecord(t)
+	rec := w.until(t, "over", func(r *v1alpha1.FilesystemRestore) bool { return r.Status.Phase.IsTerminal() })
+	assert.Equal(t, v1alpha1.PhasePartiallyFailed, rec.Status.Phase)
+	assert.Equal(t, "hbr task finished with unexpected status: PARTIAL_COMPLETE, errMsg 1 file could not be written", rec.Status.Message)
+	assert.True(t, meta.IsStatusConditionTrue(rec.Status.Conditions, v1alpha1.ConditionVolumeBound))
+	var claim corev1.PersistentVolumeClaim
+	require.NoError(t, w.c.Get(ctx(t), types.NamespacedName{Namespace: "shop", Name: "data"}, &claim))
+	assert.Equal(t, corev1.ClaimBound, claim.Status.Phase)
+}
+
+// The target claim never binds the volume pointed at it: after ACK's timeout the volume is released,
+// with its reclaim policy back, so it is not left behind.
+func TestRebindTimeout(t *testing.T) {
+	clk := clocktesting.NewFakeClock(time.Now())
+	w := newWorld(t, clk)
+	w.noTargetBinding = true
+	w.targetClaim(t, "r1-7d1e4c2a")
+	w.newRecord(t)
+	// The emulator runs on the wall clock; the record's clock stands still until the test moves it.
+	rec := w.until(t, "pointed at the claim", func(r *v1alpha1.FilesystemRestore) bool {
+		return r.Status.Message == "waiting for claim shop/data to bind volume pv-r1-7d1e4c2a-tmp"
+	})
+	pv := w.pv(t, rec.Status.VolumeName)
+	assert.Equal(t, "data", pv.Spec.ClaimRef.Name)
+	assert.Equal(t, corev1.PersistentVolumeReclaimRetain, pv.Spec.PersistentVolumeReclaimPolicy)
+
+	clk.Step(ResourcesTimeout + time.Second)
+	w.reconcile(t)
+	rec = w.record(t)
+	assert.Equal(t, v1alpha1.PhaseFailed, rec.Status.Phase)
+	assert.Equal(t, "create cluster resources timeout", rec.Status.Message)
+	pv = w.pv(t, rec.Status.VolumeName)
+	assert.Equal(t, corev1.PersistentVolumeReclaimDelete, pv.Spec.PersistentVolumeReclaimPolicy)
+	assert.Equal(t, "r1-7d1e4c2a-tmp", pv.Spec.ClaimRef.Name)
+	assert.Equal(t, rec.UID, pv.Spec.ClaimRef.UID, "no claim has this UID: the volume is released")
+	assert.NotContains(t, pv.Annotations, v1alpha1.ReclaimPolicyAnnotation)
 }

@@ -55,7 +55,7 @@ func (w *world) bind(t *testing.T, claim *corev1.PersistentVolumeClaim) {
 		require.NoError(t, w.c.Status().Update(ctx(t), claim))
 		return
 	}
-	if claim.Spec.VolumeName == "" {
+	if claim.Spec.VolumeName == "" || w.noTargetBinding {
 		return
 	}
 	var pv corev1.PersistentVolume
