@@ -23,6 +23,17 @@ func (s *step) prepare(ctx context.Context) (ctrl.Result, error) {
 	if s.timedOut(s.rec.Status.StartTimestamp) {
 		return s.finish(ctx, v1alpha1.PhaseFailed, msgResourcesTimeout)
 	}
+	// A target claim already bound elsewhere would never take the restored volume: no HBR work for it.
+	var target corev1.PersistentVolumeClaim
+	err := s.r.Client.Get(ctx, types.NamespacedName{Namespace: s.rec.Spec.Target.Claim.Namespace, Name: s.rec.Spec.Target.Claim.Name}, &target)
+	switch {
+	case err == nil:
+		if msg := takenBy(&target, ""); msg != "" {
+			return s.finish(ctx, v1alpha1.PhaseFailed, msg)
+		}
+	case !apierrors.IsNotFound(err):
+		return ctrl.Result{}, err
+	}
 	claim, err := s.ensureTemporaryClaim(ctx)
 	if err != nil {
 		return ctrl.Result{}, err

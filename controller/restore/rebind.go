@@ -56,8 +56,11 @@ func (s *step) rebind(ctx context.Context) (ctrl.Result, error) {
 	if claim.Spec.Selector == nil || claim.Spec.Selector.MatchLabels[v1alpha1.FilesystemRestoreLabel] != s.rec.Name {
 		return s.finish(ctx, v1alpha1.PhaseFailed, fmt.Sprintf("claim %s/%s is not the claim restored for %s: its selector does not name it", target.Namespace, target.Name, s.rec.Name))
 	}
-	if claim.Status.Phase == corev1.ClaimBound && claim.Spec.VolumeName == pv.Name {
+	if claim.Spec.VolumeName == pv.Name && claim.Status.Phase == corev1.ClaimBound {
 		return s.bound(ctx, &pv)
+	}
+	if msg := takenBy(&claim, pv.Name); msg != "" {
+		return s.finish(ctx, v1alpha1.PhaseFailed, msg)
 	}
 	if err := s.pointAt(ctx, &pv, &claim); err != nil {
 		return ctrl.Result{}, err
@@ -135,4 +138,14 @@ func (s *step) release(ctx context.Context, pv *corev1.PersistentVolume) error {
 		return fmt.Errorf("put back the reclaim policy of persistentvolume %s: %w", pv.Name, err)
 	}
 	return nil
+}
+
+// takenBy says why the claim cannot take volume pv: it is bound to another one. Velero restores a
+// volume whose reclaim policy is Retain as it was, pointed at the claim, and the PV controller binds a
+// claim to a volume pointed at it whatever its selector says.
+func takenBy(claim *corev1.PersistentVolumeClaim, pv string) string {
+	if claim.Spec.VolumeName == "" || claim.Spec.VolumeName == pv {
+		return ""
+	}
+	return fmt.Sprintf("claim %s/%s is bound to volume %s, not to the volume the files were restored into", claim.Namespace, claim.Name, claim.Spec.VolumeName)
 }

@@ -325,3 +325,20 @@ func TestRebindTimeout(t *testing.T) {
 	assert.Equal(t, rec.UID, pv.Spec.ClaimRef.UID, "no claim has this UID: the volume is released")
 	assert.NotContains(t, pv.Annotations, v1alpha1.ReclaimPolicyAnnotation)
 }
+
+// Velero restored the backed-up volume itself (reclaim policy Retain) and the claim bound to it: the
+// files are not restored into a volume no claim would take.
+func TestClaimBoundToAnotherVolume(t *testing.T) {
+	w := newWorld(t, clock.RealClock{})
+	w.targetClaim(t, "r1-7d1e4c2a")
+	var claim corev1.PersistentVolumeClaim
+	require.NoError(t, w.c.Get(ctx(t), types.NamespacedName{Namespace: "shop", Name: "data"}, &claim))
+	claim.Spec.VolumeName = "nas-restored-as-is"
+	require.NoError(t, w.c.Update(ctx(t), &claim))
+	w.newRecord(t)
+	rec := w.until(t, "failed", func(r *v1alpha1.FilesystemRestore) bool { return r.Status.Phase.IsTerminal() })
+	assert.Equal(t, v1alpha1.PhaseFailed, rec.Status.Phase)
+	assert.Equal(t, "claim shop/data is bound to volume nas-restored-as-is, not to the volume the files were restored into", rec.Status.Message)
+	assert.Zero(t, w.restoreJobs(t))
+	w.assertNoTemporaryObjects(t)
+}
