@@ -109,6 +109,17 @@ func (a *VolumeDataAction) Execute(in *velero.RestoreItemActionExecuteInput) (*v
 	case !apierrors.IsNotFound(err):
 		return nil, fmt.Errorf("read claim %s/%s: %w", target.Namespace, target.Name, err)
 	}
+	pv, err := volumeAwaiting(ctx, c, pvc, target)
+	if err != nil {
+		return nil, err
+	}
+	if pv != "" {
+		// Velero restored the volume as it was (reclaim policy Retain), pointed at this claim; the
+		// PV controller binds the claim to it whatever its selector says, so files restored elsewhere
+		// would never reach the claim.
+		log.WithField("volume", pv).Warn("the claim's volume is restored as it was: its files are not restored from HBR")
+		return velero.NewRestoreItemActionExecuteOutput(pvc), nil
+	}
 	record := newRecord(in.Restore, source, target, pvc)
 	if err := createRecord(ctx, c, record); err != nil {
 		return nil, fmt.Errorf("claim %s/%s: %w", target.Namespace, target.Name, err)
@@ -118,6 +129,26 @@ func (a *VolumeDataAction) Execute(in *velero.RestoreItemActionExecuteInput) (*v
 	}
 	log.WithField("record", record.Name).Info("files restored from HBR before the claim binds")
 	return velero.NewRestoreItemActionExecuteOutput(pvc).WithOperationID(record.Name), nil
+}
+
+// volumeAwaiting is the name of the volume the claim names, when it exists in the cluster pointed at the
+// target claim; "" otherwise.
+func volumeAwaiting(ctx context.Context, c kbclient.Client, pvc *unstructured.Unstructured, target csdrv1alpha1.ClaimRef) (string, error) {
+	name, _, _ := unstructured.NestedString(pvc.Object, "spec", "volumeName")
+	if name == "" {
+		return "", nil
+	}
+	var pv corev1.PersistentVolume
+	switch err := c.Get(ctx, types.NamespacedName{Name: name}, &pv); {
+	case apierrors.IsNotFound(err):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("read persistentvolume %s of claim %s/%s: %w", name, target.Namespace, target.Name, err)
+	}
+	if ref := pv.Spec.ClaimRef; ref != nil && ref.Namespace == target.Namespace && ref.Name == target.Name {
+		return name, nil
+	}
+	return "", nil
 }
 
 // sameRegion refuses a snapshot of another region than the cluster's, in ACK's words.

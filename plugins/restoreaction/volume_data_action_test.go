@@ -160,3 +160,26 @@ func TestVolumeDataHoldsTheClaimGolden(t *testing.T) {
 		})
 	}
 }
+
+// Velero restored the claim's volume as it was (reclaim policy Retain): the claim binds to it, so no
+// files are restored from HBR and the claim keeps its volume name.
+func TestVolumeDataLeavesAClaimWhoseVolumeIsRestored(t *testing.T) {
+	pv := &corev1.PersistentVolume{ObjectMeta: metav1.ObjectMeta{Name: "nas-650d"},
+		Spec: corev1.PersistentVolumeSpec{ClaimRef: &corev1.ObjectReference{Namespace: "shop-copy", Name: "data"}}}
+	c := clusterIn(t, "cn-hangzhou", pv)
+	a, hook := newVolumeAction(c)
+	in := input(backedUpClaim(map[string]string{csdrv1alpha1.HBRSnapshotAnnotation: snapshotAnnotation}), veleroRestore(map[string]string{"shop": "shop-copy"}))
+	want := in.Item.UnstructuredContent()
+	out, err := a.Execute(in)
+	require.NoError(t, err)
+	assert.Empty(t, out.OperationID)
+	assert.Equal(t, want, out.UpdatedItem.UnstructuredContent())
+	assert.Equal(t, "the claim's volume is restored as it was: its files are not restored from HBR", hook.LastEntry().Message)
+
+	// A volume of that name pointed at another claim is not this claim's.
+	pv.Spec.ClaimRef.Name = "other"
+	require.NoError(t, c.Update(context.Background(), pv))
+	out, err = a.Execute(input(backedUpClaim(map[string]string{csdrv1alpha1.HBRSnapshotAnnotation: snapshotAnnotation}), veleroRestore(map[string]string{"shop": "shop-copy"})))
+	require.NoError(t, err)
+	assert.NotEmpty(t, out.OperationID)
+}
