@@ -124,7 +124,7 @@ func (s *step) mountPod(ctx context.Context, eligible []corev1.Node, busy map[st
 			return false, ctrl.Result{}, fmt.Errorf("delete ended pod %s/%s: %w", pod.Namespace, pod.Name, err)
 		}
 		return s.wait(ctx, reasonWaitingForPod, "pod "+pod.Name+" ended; starting another")
-	case s.r.env.Clock.Since(pod.CreationTimestamp.Time) > MountPodTimeout:
+	case !pod.CreationTimestamp.IsZero() && s.r.env.Clock.Since(pod.CreationTimestamp.Time) > MountPodTimeout:
 		res, err := s.end(ctx, v1alpha1.PhaseFailed, fmt.Sprintf("%s: pod %s/%s did not run within %s", mountPodTimeoutMsg, pod.Namespace, pod.Name, MountPodTimeout))
 		return false, res, err
 	}

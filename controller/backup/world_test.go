@@ -58,7 +58,7 @@ func newWorld(t *testing.T, throughput int64, agent bool) *world {
 	n := corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: nodeName},
 		Status: corev1.NodeStatus{Addresses: []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: nodeIP}},
 			Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue}}}}
-	c := fake.NewClientBuilder().WithScheme(scheme(t)).WithStatusSubresource(&v1alpha1.FilesystemBackup{}).WithObjects(&n).Build()
+	c := fake.NewClientBuilder().WithScheme(scheme(t)).WithStatusSubresource(&v1alpha1.FilesystemBackup{}, &corev1.Pod{}).WithObjects(&n).Build()
 	w := &world{e: e, c: c, events: record.NewFakeRecorder(1000)}
 	if agent {
 		w.node = e.AddAgent(t, nodeName, nodeIP)

@@ -141,6 +141,8 @@ func TestMountingPods(t *testing.T) {
 	eligible := []corev1.Node{node("n-included", nil, ""), node("n-plain", nil, "")}
 	deleting := pod("z-deleting", "n-included", "data", corev1.PodRunning)
 	deleting.DeletionTimestamp = &metav1.Time{}
+	temporary := pod("y-temporary", "n-included", "data", corev1.PodRunning)
+	temporary.Labels = map[string]string{"csdr.io/temporary-for": "another-record"}
 	pods := []corev1.Pod{
 		pod("a-on-plain", "n-plain", "data", corev1.PodRunning),
 		pod("b-on-included", "n-included", "data", corev1.PodRunning),
@@ -149,6 +151,7 @@ func TestMountingPods(t *testing.T) {
 		pod("e-on-excluded", "n-excluded", "data", corev1.PodRunning),
 		pod("f-hinted", "n-plain", "data", corev1.PodRunning),
 		deleting,
+		temporary,
 	}
 	podNames := func(ps []corev1.Pod) []string {
 		out := []string{}

@@ -4,11 +4,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 )
 
 // MountingPods returns the Running pods (not being deleted) that mount the claim on an eligible
 // node, best first: the hinted pod, then in the order of eligible (Policy.Eligible's, best first),
-// then by name.
+// then by name. The controller's temporary pods do not count: their record deletes them when it ends.
 func MountingPods(pods []corev1.Pod, claim string, eligible []corev1.Node, hintPod string) []corev1.Pod {
 	rank := map[string]int{}
 	for i, n := range eligible {
@@ -16,7 +18,8 @@ func MountingPods(pods []corev1.Pod, claim string, eligible []corev1.Node, hintP
 	}
 	var out []corev1.Pod
 	for _, p := range pods {
-		if _, ok := rank[p.Spec.NodeName]; !ok || p.Status.Phase != corev1.PodRunning || p.DeletionTimestamp != nil || !mounts(p, claim) {
+		if _, ok := rank[p.Spec.NodeName]; !ok || p.Status.Phase != corev1.PodRunning || p.DeletionTimestamp != nil || !mounts(p, claim) ||
+			p.Labels[v1alpha1.TemporaryForLabel] != "" {
 			continue
 		}
 		out = append(out, p)
