@@ -7,7 +7,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/testenv"
 
 	emuhbr "github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/hbr"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
@@ -66,17 +70,31 @@ func TestBackupCompletesWithProgressAndSnapshot(t *testing.T) {
 }
 
 func TestBackupFailsInACKsWords(t *testing.T) {
+	notActivated := func(t *testing.T, w *world) {
+		set := w.e.Srv.HBR().Settings()
+		set.Activated = false
+		require.NoError(t, w.e.Srv.HBR().SetSettings(set))
+	}
+	badConfig := func(t *testing.T, w *world) {
+		require.NoError(t, w.c.Create(context.Background(), &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{Namespace: testenv.Namespace, Name: "csdr-config"},
+			Data:       map[string]string{"applicationBackup": "node_policy: include"}}))
+	}
 	tests := []struct {
-		name      string
-		agent     bool
-		files     bool
-		wantMsg   string
-		wantEvent string
+		name    string
+		agent   bool
+		files   bool
+		setup   func(*testing.T, *world)
+		wantMsg string // the message, or its start when it ends in "..."
 	}{
 		{name: "agent missing", agent: false, files: true,
 			wantMsg: "hbr task finished with unexpected status: FAILED, errMsg ClientNotExist"},
 		{name: "path missing", agent: true, files: false,
 			wantMsg: "hbr task finished with unexpected status: FAILED, errMsg SOURCE_NOT_EXIST"},
+		{name: "HBR not activated", agent: true, files: true, setup: notActivated,
+			wantMsg: "HBRError: check HBR vault error..."},
+		{name: "csdr-config with an unknown key", agent: true, files: true, setup: badConfig,
+			wantMsg: "ConfigMap velero/csdr-config: applicationBackup.node_policy is not a known key; valid keys: backup_max_worker_num, ..."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,16 +103,42 @@ func TestBackupFailsInACKsWords(t *testing.T) {
 			if tt.files {
 				w.writeVolume(t, "pod-uid-app-0", dataClaim, map[string]string{"a.txt": "alpha"})
 			}
+			if tt.setup != nil {
+				tt.setup(t, w)
+			}
 			w.createRecord(t, dataClaim, false)
 
 			w.drive(t, w.reconciler(t, w.c), dataClaim.record(), terminal)
 
 			fsb := w.get(t, dataClaim.record())
 			assert.Equal(t, v1alpha1.PhaseFailed, fsb.Status.Phase)
-			assert.Equal(t, tt.wantMsg, fsb.Status.Message)
-			assert.Contains(t, w.eventsOf(), "Warning Failed Failed: "+tt.wantMsg)
+			if prefix, ok := strings.CutSuffix(tt.wantMsg, "..."); ok {
+				assert.True(t, strings.HasPrefix(fsb.Status.Message, prefix), fsb.Status.Message)
+			} else {
+				assert.Equal(t, tt.wantMsg, fsb.Status.Message)
+			}
+			assert.Contains(t, strings.Join(w.eventsOf(), "\n"), "Warning Failed Failed: "+fsb.Status.Message)
 		})
 	}
+}
+
+func TestNoEligibleNodeWaits(t *testing.T) {
+	w := newWorld(t, emuhbr.Unlimited, true)
+	require.NoError(t, w.c.Create(context.Background(), &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Namespace: testenv.Namespace, Name: "csdr-config"},
+		Data:       map[string]string{"applicationBackup": "node_schedule_policy: include"}}))
+	w.runPod(t, "app-0", "pod-uid-app-0", dataClaim)
+	w.createRecord(t, dataClaim, false)
+
+	w.drive(t, w.reconciler(t, w.c), dataClaim.record(), func(f *v1alpha1.FilesystemBackup) bool {
+		c := meta.FindStatusCondition(f.Status.Conditions, v1alpha1.ConditionVolumeMounted)
+		return c != nil && c.Reason == "NoEligibleNode"
+	})
+	fsb := w.get(t, dataClaim.record())
+	assert.Equal(t, v1alpha1.PhasePreparing, fsb.Status.Phase)
+	assert.Equal(t, "no node may run HBR's agent under node_schedule_policy include",
+		meta.FindStatusCondition(fsb.Status.Conditions, v1alpha1.ConditionVolumeMounted).Message)
+	assert.Empty(t, w.e.State().BackupJobs)
 }
 
 func TestBackupAfterTheVaultWasDeletedFails(t *testing.T) {
