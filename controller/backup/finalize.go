@@ -24,6 +24,17 @@ func (s *step) finalize(ctx context.Context) (ctrl.Result, error) {
 	}
 	h := s.fsb.Status.HBR
 	running := s.fsb.Status.Phase == v1alpha1.PhaseInProgress || s.fsb.Status.Phase == v1alpha1.PhaseCanceling
+	if h != nil && h.JobID == "" && h.CreatingSince != nil && !s.fsb.Status.Phase.IsTerminal() {
+		// A job may run whose ID was never written down (a restart right after CreateBackupJob).
+		job, err := s.r.hbr.FindBackupJob(ctx, h.Region, h.VaultID, h.JobName, h.CreatingSince.Time)
+		switch {
+		case err == nil:
+			h.JobID, running = job.ID, !job.Status.Terminal()
+		case transient(err):
+			metrics.HBRError("DescribeBackupJobs2", err)
+			return s.again(), nil
+		}
+	}
 	if h != nil && h.JobID != "" && running {
 		if err := s.r.hbr.CancelBackupJob(ctx, h.Region, h.VaultID, h.JobID); err != nil {
 			metrics.HBRError("CancelBackupJob", err)

@@ -156,3 +156,22 @@ func TestOneVolumePerNodePerBackup(t *testing.T) {
 	assert.Equal(t, v1alpha1.PhaseCompleted, w.get(t, logs.record()).Status.Phase)
 	assert.Len(t, w.e.State().BackupJobs, 2)
 }
+
+// A record deleted after a restart that lost its job's ID: the finalizer finds the job and cancels it.
+func TestDeletionFindsAJobWhoseIDWasLost(t *testing.T) {
+	w := newWorld(t, 64<<10, true)
+	w.runPod(t, "app-0", "pod-uid-app-0", dataClaim)
+	w.writeVolume(t, "pod-uid-app-0", dataClaim, map[string]string{"big.bin": strings.Repeat("z", 4<<20)})
+	w.createRecord(t, dataClaim, false)
+	w.drive(t, w.reconciler(t, w.failStatusWrites()), dataClaim.record(), func(f *v1alpha1.FilesystemBackup) bool {
+		return f.Status.HBR != nil && f.Status.HBR.CreatingSince != nil && len(w.e.State().BackupJobs) == 1
+	})
+	require.Empty(t, w.get(t, dataClaim.record()).Status.HBR.JobID)
+
+	w.deleteRecord(t, w.reconciler(t, w.c), dataClaim.record())
+
+	require.Eventually(t, func() bool {
+		jobs := w.e.State().BackupJobs
+		return len(jobs) == 1 && jobs[0].Status == "CANCELED"
+	}, 10*time.Second, 10*time.Millisecond)
+}
