@@ -59,10 +59,10 @@ func progressOf(rec *v1alpha1.FilesystemBackup, now time.Time) velero.OperationP
 		p.Description += ": " + st.Message
 	}
 	if st.StartTimestamp != nil {
-		p.Started = st.StartTimestamp.Time
+		p.Started = st.StartTimestamp.UTC()
 	}
 	if p.Completed && st.CompletionTimestamp != nil {
-		p.Updated = st.CompletionTimestamp.Time
+		p.Updated = st.CompletionTimestamp.UTC()
 	}
 	if p.Completed && !phase.IsSuccess() {
 		// Velero fails an operation only when Err is set: a terminal phase without a message still
