@@ -2,6 +2,7 @@ package backupaction
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -191,4 +192,16 @@ func TestFilesystemVolumesFindsItsRecordAgain(t *testing.T) {
 			assert.Equal(t, "node-b", rec.Status.Node, "the record at work is kept as it is")
 		})
 	}
+}
+
+// When the cluster cannot say whether csdr-controller is installed, the claim's backup fails rather
+// than leave its files out silently.
+func TestFilesystemVolumesFailsWhenDiscoveryFails(t *testing.T) {
+	kube := newFakeKube(t, true, nasVolume())
+	kube.discoveryErr = errors.New("connection refused")
+	a, _ := newAction(kube)
+	_, _, opID, _, err := a.Execute(itemOf(t, boundClaim()), fsBackup(velerov1.BackupPhaseInProgress))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "discover resources of csdr.io/v1alpha1: connection refused")
+	assert.Empty(t, opID)
 }

@@ -37,12 +37,17 @@ const (
 type fakeKube struct {
 	c         crclient.Client
 	installed bool
+	// discoveryErr fails discovery, as an API server that does not answer does.
+	discoveryErr error
 }
 
 func (f *fakeKube) Client() (crclient.Client, error) { return f.c, nil }
 
 func (f *fakeKube) Discovery() (discovery.DiscoveryInterface, error) {
 	d := &fakediscovery.FakeDiscovery{Fake: &clienttesting.Fake{}}
+	if f.discoveryErr != nil {
+		d.AddReactor("*", "*", func(clienttesting.Action) (bool, runtime.Object, error) { return true, nil, f.discoveryErr })
+	}
 	if f.installed {
 		d.Resources = []*metav1.APIResourceList{{GroupVersion: v1alpha1.GroupVersion.String(),
 			APIResources: []metav1.APIResource{{Name: "filesystembackups", Namespaced: true, Kind: "FilesystemBackup"},

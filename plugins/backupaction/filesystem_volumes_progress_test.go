@@ -9,8 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	"github.com/vmware-tanzu/velero/pkg/plugin/velero"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	crclient "sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 )
@@ -98,4 +100,19 @@ func TestFilesystemVolumesCancel(t *testing.T) {
 			assert.Equal(t, tt.record.Status.Phase, rec.Status.Phase, "the controller, not the plugin, moves the phase")
 		})
 	}
+}
+
+// A record that cannot be read for now is no reason to fail the operation for good: Velero asks again.
+func TestFilesystemVolumesProgressWaitsOutAnUnreadableRecord(t *testing.T) {
+	rec := recordOf(v1alpha1.PhaseInProgress, v1alpha1.FilesystemBackupStatus{})
+	kube := newFakeKube(t, true, rec)
+	kube.c = interceptor.NewClient(kube.c.(crclient.WithWatch), interceptor.Funcs{
+		Get: func(context.Context, crclient.WithWatch, crclient.ObjectKey, crclient.Object, ...crclient.GetOption) error {
+			return apierrors.NewServiceUnavailable("etcd leader changed")
+		}})
+	a, _ := newAction(kube)
+	got, err := a.Progress(rec.Name, fsBackup(velerov1.BackupPhaseWaitingForPluginOperations))
+	require.NoError(t, err)
+	assert.False(t, got.Completed)
+	assert.True(t, got.Started.IsZero(), "not started as far as Velero can tell")
 }
