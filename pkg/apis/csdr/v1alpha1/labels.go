@@ -49,3 +49,17 @@ const (
 	// the annotation removed, once the restored claim is bound or the restore has failed.
 	ReclaimPolicyAnnotation = "csdr.io/reclaim-policy"
 )
+
+// Node labels that decide where HBR's agent may read or write a volume, ACK Backup Center's keys, and
+// the label virtual nodes carry.
+const (
+	// AgentIncludedLabel set to "true" takes a node under node_schedule_policy include, and puts it
+	// first under prefer.
+	AgentIncludedLabel = "csdr.alibabacloud.com/agent-included"
+	// AgentExcludedLabel set to "true" keeps a node out under exclude, and puts it last under prefer.
+	AgentExcludedLabel = "csdr.alibabacloud.com/agent-excluded"
+	// VirtualNodeLabel with VirtualNodeValue marks a virtual node (ECI, virtual-kubelet): no hbr-client
+	// agent runs there, ever.
+	VirtualNodeLabel = "type"
+	VirtualNodeValue = "virtual-kubelet"
+)
