@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -166,4 +167,16 @@ func TestRebindTimeout(t *testing.T) {
 	assert.Equal(t, "r1-7d1e4c2a-tmp", pv.Spec.ClaimRef.Name)
 	assert.Equal(t, rec.UID, pv.Spec.ClaimRef.UID, "no claim has this UID: the volume is released")
 	assert.NotContains(t, pv.Annotations, v1alpha1.ReclaimPolicyAnnotation)
+}
+
+// A csdr-config the controller cannot read fails the record with what it accepts; nothing is mounted.
+func TestInvalidNodePolicy(t *testing.T) {
+	w := newWorld(t, clock.RealClock{})
+	require.NoError(t, w.c.Create(ctx(t), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "csdr-config", Namespace: veleroNS},
+		Data: map[string]string{"applicationBackup": "node_schedule_policy: sometimes\n"}}))
+	w.newRecord(t)
+	rec := w.until(t, "failed", func(r *v1alpha1.FilesystemRestore) bool { return r.Status.Phase.IsTerminal() })
+	assert.Equal(t, v1alpha1.PhaseFailed, rec.Status.Phase)
+	assert.Contains(t, rec.Status.Message, "ConfigMap velero/csdr-config")
+	w.assertNoTemporaryObjects(t)
 }

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/env"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/hbrsetup"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/emulatortest"
 	emuhbr "github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/hbr"
@@ -54,34 +55,11 @@ func (s staticCreds) Credentials(context.Context) (credentials.Credentials, erro
 
 // registration is the vault and cluster registration the world made, or an error.
 type registration struct {
-	target Target
+	target hbrsetup.Target
 	err    error
 }
 
-func (r *registration) Ensure(context.Context) (Target, error) { return r.target, r.err }
-
-// placement allows every node but virtual ones, and mounts a claim in a bare pod pinned to them.
-type placement struct{}
-
-func (placement) EligibleNodes(_ context.Context, nodes []corev1.Node) ([]corev1.Node, error) {
-	var out []corev1.Node
-	for _, n := range nodes {
-		if n.Labels["type"] != "virtual-kubelet" {
-			out = append(out, n)
-		}
-	}
-	return out, nil
-}
-
-func (placement) MountPod(s MountPodSpec) *corev1.Pod {
-	return &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: s.Namespace, Labels: s.Labels},
-		Spec: corev1.PodSpec{
-			Containers: []corev1.Container{{Name: "mount", Image: s.Image, VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: "/data", ReadOnly: s.ReadOnly}}}},
-			Volumes:    []corev1.Volume{{Name: "data", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: s.Claim, ReadOnly: s.ReadOnly}}}},
-			Affinity: &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{
-				NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "kubernetes.io/hostname", Operator: corev1.NodeSelectorOpIn, Values: s.Nodes}}}}}}},
-		}}
-}
+func (r *registration) Ensure(context.Context) (hbrsetup.Target, error) { return r.target, r.err }
 
 // world is a fake cluster, whose kubelet and PV controller the test plays (sim), in front of an
 // emulated HBR with one agent on the node pods run on.
@@ -114,7 +92,7 @@ func newWorld(t *testing.T, clk clock.WithTicker) *world {
 	cluster, err := hc.EnsureContainerCluster(ctx(t), region, hbr.ContainerClusterSpec{Identifier: identity, Name: "csdr-5b2c9e1f"})
 	require.NoError(t, err)
 	w := &world{srv: srv, hbr: hc, rootDir: t.TempDir(), podNode: nodeName, events: record.NewFakeRecorder(100),
-		reg: &registration{target: Target{Region: region, VaultName: "ack-backup-data", VaultID: vault.ID, ContainerClusterID: cluster.ID}}}
+		reg: &registration{target: hbrsetup.Target{Region: region, VaultName: "ack-backup-data", VaultID: vault.ID, ContainerClusterID: cluster.ID}}}
 	admin(t, srv, http.MethodPost, "/_admin/hbr/agents", map[string]string{"cluster": identity, "node": nodeName, "ip": nodeIP,
 		"region": region, "rootDir": w.rootDir, "kubeletRoot": kubeletRoot}, nil)
 	w.snapshot = w.seed(t, cluster.ID, vault.ID)
@@ -133,12 +111,12 @@ func newWorld(t *testing.T, clk clock.WithTicker) *world {
 		},
 	}).WithObjects(
 		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: nodeName, Labels: map[string]string{corev1.LabelTopologyRegion: region}}},
-		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "virtual-kubelet-1", Labels: map[string]string{"type": "virtual-kubelet"}}},
+		&corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "virtual-kubelet-1", Labels: map[string]string{v1alpha1.VirtualNodeLabel: v1alpha1.VirtualNodeValue}}},
 	).Build()
 	log := logrus.New()
 	log.SetOutput(io.Discard)
-	w.r = &Reconciler{Client: w.c, Registration: w.reg, Placement: placement{}, Image: "registry.k8s.io/pause:3.10", Recorder: w.events,
-		Env: env.Env{Namespace: veleroNS, Region: region, Identity: identity, PodsDir: kubelet.DefaultPodsDir, ResyncPeriod: 10 * time.Millisecond,
+	w.r = &Reconciler{Client: w.c, Registration: w.reg, Image: "registry.k8s.io/pause:3.10", Recorder: w.events,
+		Env: env.Env{Namespace: veleroNS, ConfigMap: "csdr-config", Region: region, Identity: identity, PodsDir: kubelet.DefaultPodsDir, ResyncPeriod: 10 * time.Millisecond,
 			Clock: clk, Log: log, NewHBR: func() (hbr.Client, error) { return hc, nil }}}
 	return w
 }

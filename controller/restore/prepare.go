@@ -12,6 +12,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/placement"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/hbr"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/kubelet"
@@ -43,11 +44,20 @@ func (s *step) prepare(ctx context.Context) (ctrl.Result, error) {
 		return ctrl.Result{}, err
 	}
 	if pod == nil {
-		if pod, err = s.createTemporaryPod(ctx); err != nil || pod == nil {
-			if err == nil {
-				return s.wait(ctx, v1alpha1.ConditionVolumeMounted, reasonNoEligibleNode, "no node the node policy allows for HBR's agent")
-			}
+		config := s.r.ConfigReader
+		if config == nil {
+			config = s.r.Client
+		}
+		policy, err := placement.LoadPolicy(ctx, config, s.r.Env.Namespace, s.r.Env.ConfigMap)
+		if err != nil {
+			// The ConfigMap says what it accepts; nothing changes until someone fixes it.
+			return s.finish(ctx, v1alpha1.PhaseFailed, err.Error())
+		}
+		if pod, err = s.createTemporaryPod(ctx, policy); err != nil {
 			return ctrl.Result{}, err
+		}
+		if pod == nil {
+			return s.wait(ctx, v1alpha1.ConditionVolumeMounted, reasonNoEligibleNode, "no node may run HBR's agent under the node policy")
 		}
 	}
 	switch {
@@ -170,22 +180,22 @@ func (s *step) temporaryPod(ctx context.Context) (*corev1.Pod, error) {
 	return &pod, err
 }
 
-// createTemporaryPod mounts the temporary claim on the nodes the policy allows; nil when none does.
-func (s *step) createTemporaryPod(ctx context.Context) (*corev1.Pod, error) {
+// createTemporaryPod mounts the temporary claim on the nodes the node policy allows; nil when none does.
+func (s *step) createTemporaryPod(ctx context.Context, policy placement.Policy) (*corev1.Pod, error) {
 	var nodes corev1.NodeList
 	if err := s.r.Client.List(ctx, &nodes); err != nil {
 		return nil, fmt.Errorf("list nodes: %w", err)
 	}
-	eligible, err := s.r.Placement.EligibleNodes(ctx, nodes.Items)
-	if err != nil || len(eligible) == 0 {
-		return nil, err
+	eligible := policy.Eligible(nodes.Items)
+	if len(eligible) == 0 {
+		return nil, nil
 	}
 	names := make([]string, 0, len(eligible))
 	for _, n := range eligible {
 		names = append(names, n.Name)
 	}
 	meta := s.temporaryMeta(s.rec.Spec.Target.TemporaryPod)
-	pod := s.r.Placement.MountPod(MountPodSpec{Name: meta.Name, Namespace: meta.Namespace, Claim: s.rec.Spec.Target.TemporaryClaim,
+	pod := placement.MountPod(placement.MountPodSpec{Name: meta.Name, Namespace: meta.Namespace, Claim: s.rec.Spec.Target.TemporaryClaim,
 		Nodes: names, Image: s.r.Image, Labels: meta.Labels})
 	if err := controllerutil.SetControllerReference(s.rec, pod, s.r.Client.Scheme()); err != nil {
 		return nil, err

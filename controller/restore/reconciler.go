@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/env"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/hbrsetup"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/hbr"
 )
@@ -27,42 +28,23 @@ import (
 // Backup Center gives up after it with "create cluster resources timeout".
 const ResourcesTimeout = 10 * time.Minute
 
-// Target is where this cluster's volumes go in HBR: the region's vault and the cluster's registration.
-// It mirrors hbrsetup.Target field for field, so the app converts one into the other.
-type Target struct{ Region, VaultName, VaultID, ContainerClusterID string }
-
-// Registration makes sure the vault and the cluster's registration exist (hbrsetup.Registry).
+// Registration makes sure the region's vault and the cluster's HBR registration exist
+// (*hbrsetup.Registry).
 type Registration interface {
-	Ensure(ctx context.Context) (Target, error)
-}
-
-// MountPodSpec mirrors placement.MountPodSpec field for field.
-type MountPodSpec struct {
-	Name, Namespace, Claim string
-	ReadOnly               bool
-	Nodes                  []string
-	Image                  string
-	Labels                 map[string]string
-}
-
-// Placement chooses the nodes HBR's agent may write on and builds the pod that mounts a claim there
-// (the node policy of the ConfigMap and the restricted pod of controller/internal/placement).
-type Placement interface {
-	// EligibleNodes are the nodes the policy allows, best first.
-	EligibleNodes(ctx context.Context, nodes []corev1.Node) ([]corev1.Node, error)
-	MountPod(spec MountPodSpec) *corev1.Pod
+	Ensure(ctx context.Context) (hbrsetup.Target, error)
 }
 
 // Reconciler reconciles the FilesystemRestores of env.Namespace.
 type Reconciler struct {
-	Client       client.Client
+	Client client.Client
+	// ConfigReader reads the csdr-config ConfigMap (the node policy) past the cache: the controller
+	// watches no ConfigMaps. Nil reads through Client.
+	ConfigReader client.Reader
 	Env          env.Env
 	Registration Registration
-	Placement    Placement
 	// Image is the temporary pod's image (--mount-pod-image).
 	Image    string
 	Recorder record.EventRecorder
-	Metrics  Metrics
 
 	hbrOnce sync.Once
 	hbr     hbr.Client
@@ -74,7 +56,23 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims;pods,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=persistentvolumes,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+
+// Config is what New needs beside the environment; the fields are Reconciler's.
+type Config struct {
+	Client        client.Client
+	ConfigReader  client.Reader
+	Registry      Registration
+	Events        record.EventRecorder
+	MountPodImage string
+}
+
+// New builds the reconciler; its HBR client is made on first use.
+func New(e env.Env, cfg Config) *Reconciler {
+	return &Reconciler{Client: cfg.Client, ConfigReader: cfg.ConfigReader, Env: e, Registration: cfg.Registry,
+		Recorder: cfg.Events, Image: cfg.MountPodImage}
+}
 
 // SetupWithManager watches the records of env.Namespace and the temporary claims and pods they own.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager, workers int) error {

@@ -95,8 +95,9 @@ func TestTemporaryObjectsAreTheRecords(t *testing.T) {
 	require.NoError(t, w.c.Get(ctx(t), types.NamespacedName{Namespace: veleroNS, Name: "r1-7d1e4c2a-mount"}, &pod))
 	assert.Equal(t, rec.Name, pod.Labels[v1alpha1.TemporaryForLabel])
 	assert.Equal(t, "registry.k8s.io/pause:3.10", pod.Spec.Containers[0].Image)
-	assert.Equal(t, []string{nodeName}, pod.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[0].MatchExpressions[0].Values,
+	assert.Equal(t, []string{nodeName}, pod.Spec.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[0].MatchFields[0].Values,
 		"virtual nodes are never eligible")
+	assert.True(t, *pod.Spec.SecurityContext.RunAsNonRoot, "the restricted mount pod of controller/internal/placement")
 	assert.Equal(t, "r1-7d1e4c2a-tmp", pod.Spec.Volumes[0].PersistentVolumeClaim.ClaimName)
 	assert.False(t, pod.Spec.Volumes[0].PersistentVolumeClaim.ReadOnly, "a restore writes")
 

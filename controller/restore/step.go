@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/metrics"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 )
@@ -113,7 +114,11 @@ func (s *step) finish(ctx context.Context, phase v1alpha1.Phase, message string)
 	if st.StartTimestamp != nil {
 		took = now.Sub(st.StartTimestamp.Time)
 	}
-	s.r.metrics().Finished(phase, st.Progress.BytesDone, took)
+	metrics.Jobs.WithLabelValues(metrics.KindRestore, string(phase)).Inc()
+	metrics.Bytes.WithLabelValues(metrics.KindRestore).Add(float64(st.Progress.BytesDone))
+	if took > 0 {
+		metrics.Duration.WithLabelValues(metrics.KindRestore).Observe(took.Seconds())
+	}
 	return ctrl.Result{}, s.cleanup(ctx)
 }
 
@@ -136,7 +141,7 @@ func retryable(err error) bool {
 // hbrFailed counts an HBR error and decides: wait and retry, or fail the record with the error's words
 // (ACK's first, as pkg/cloud/hbr writes them).
 func (s *step) hbrFailed(ctx context.Context, op string, err error) (ctrl.Result, error) {
-	s.r.metrics().HBRError(op, err)
+	metrics.HBRError(op, err)
 	if retryable(err) {
 		s.log.WithError(err).WithField("operation", op).Warn("HBR call failed, retrying")
 		return s.wait(ctx, "", reasonWaiting, err.Error())

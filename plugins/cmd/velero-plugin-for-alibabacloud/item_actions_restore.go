@@ -10,11 +10,10 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/restoreaction"
 )
 
-// registerRestoreVolumeData adds the v2 action that restores claims' files from HBR. Its client knows
-// the csdr.io kinds; it is made once per process, on first use.
+// registerRestoreVolumeData adds the v2 action that restores claims' files from HBR, through the
+// binary's shared client (which knows the csdr.io kinds).
 func registerRestoreVolumeData(s framework.Server, kube *kubeclient.Lazy) framework.Server {
-	records := &restoreaction.RecordsClient{Kube: kube}
 	return s.RegisterRestoreItemActionV2(restoreaction.VolumeDataActionName, func(log logrus.FieldLogger) (any, error) {
-		return restoreaction.NewVolumeDataAction(records, log), nil
+		return restoreaction.NewVolumeDataAction(kube, log), nil
 	})
 }
