@@ -9,6 +9,7 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/backup"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/env"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/hbrsetup"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/restore"
 )
 
 // setupReconcilers adds every reconciler to the manager.
@@ -28,6 +29,12 @@ func setupReconcilers(mgr ctrl.Manager, e env.Env, opts Options) error {
 	}
 	if err := backups.SetupWithManager(mgr, opts.BackupWorkers); err != nil {
 		return fmt.Errorf("set up the FilesystemBackup reconciler: %w", err)
+	}
+
+	restores := restore.New(e, restore.Config{Client: mgr.GetClient(), ConfigReader: mgr.GetAPIReader(), Registry: registry,
+		Events: mgr.GetEventRecorderFor("csdr-controller"), MountPodImage: opts.MountPodImage})
+	if err := restores.SetupWithManager(mgr, opts.RestoreWorkers); err != nil {
+		return fmt.Errorf("set up the FilesystemRestore reconciler: %w", err)
 	}
 	return nil
 }
