@@ -53,13 +53,13 @@ func Run(ctx context.Context, layout harness.Layout, out io.Writer) (err error) 
 		fn   func(context.Context) error
 	}{
 		{"start the emulated Alibaba Cloud (OSS, ECS and HBR)", d.startCloud},
-		{"start cluster A in " + regionA + " (control plane, scheduler, kwok nodes)", d.startClusterA},
+		{"start cluster A in " + regionA + " (control plane, scheduler, kwok nodes, csdr-controller)", d.startClusterA},
 		{"deploy the demo application from examples/demo-app", d.deployApp},
 		{"cluster A: the database writes its files into its disk volume, through the node's kubelet path", d.writeData},
 		{"start velero server in cluster A with the plugin", func(ctx context.Context) error { return d.a.StartVelero(ctx) }},
 		{"cluster A: create the backup location on the vault and the disk snapshot location", d.createLocationA},
 		{"cluster A: back up namespace " + appNS + ", with a snapshot of its disk", d.backup},
-		{"start cluster B in " + regionB, d.startClusterB},
+		{"start cluster B in " + regionB + " with csdr-controller", d.startClusterB},
 		{"cluster B: install Velero: a read-only location on the vault, disk snapshots in " + regionB +
 			"; its own disk class and the restore's configuration", d.installB},
 		{"cluster B: wait for the backup to sync from the vault", d.waitForSync},
@@ -116,7 +116,10 @@ func (d *demo) startClusterA(ctx context.Context) (err error) {
 		return err
 	}
 	fmt.Fprintf(d.out, "    API server %s, nodes %s\n", d.a.Server, nodeList(d.a))
-	return d.a.InstallVelero(ctx)
+	if err := d.a.InstallVelero(ctx); err != nil {
+		return err
+	}
+	return d.startController(ctx, d.a)
 }
 
 func (d *demo) startClusterB(ctx context.Context) (err error) {
@@ -124,7 +127,20 @@ func (d *demo) startClusterB(ctx context.Context) (err error) {
 		return err
 	}
 	fmt.Fprintf(d.out, "    API server %s, nodes %s\n", d.b.Server, nodeList(d.b))
-	return d.b.InstallVelero(ctx)
+	if err := d.b.InstallVelero(ctx); err != nil {
+		return err
+	}
+	return d.startController(ctx, d.b)
+}
+
+// startController installs csdr-controller from deploy/ and runs it as a local process (its
+// Deployment's pod would be one of kwok's fakes).
+func (d *demo) startController(ctx context.Context, c *harness.Cluster) error {
+	fmt.Fprintf(d.out, "    $ kubectl apply --server-side -k deploy/   # in cluster %s; csdr-controller runs here as a process\n", c.Name)
+	if err := c.InstallController(ctx); err != nil {
+		return err
+	}
+	return c.StartController(ctx)
 }
 
 // installB creates the location before the server starts, as `velero install --bucket ...` does.

@@ -56,6 +56,8 @@ func (l Layout) buildSteps(bins *Binaries) []buildStep {
 			}},
 		{what: "velero-plugin-for-alibabacloud", dir: ".",
 			pkgs: []string{"./plugins/cmd/velero-plugin-for-alibabacloud"}, out: l.PluginDir() + "/", ldflags: plain},
+		{what: "csdr-controller", dir: ".",
+			pkgs: []string{"./controller/cmd/csdr-controller"}, out: bins.Controller, ldflags: plain},
 		{what: "alibabacloud-emulator", dir: ".",
 			pkgs: []string{"./e2e/emulator/cmd/alibabacloud-emulator"}, out: l.BinDir() + "/", ldflags: plain},
 	}

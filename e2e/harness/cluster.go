@@ -50,6 +50,7 @@ type Cluster struct {
 	scheduler *Process
 	kwok      *Process
 	velero    *Process
+	csdr      controllerProcess
 	csi       *csiLayer
 }
 
@@ -72,6 +73,10 @@ type ClusterOptions struct {
 	Nodes []NodeSpec
 	// CSIDrivers are served by the cluster's fake CSI layer besides Alibaba Cloud's disk, NAS and OSS.
 	CSIDrivers []CSIDriver
+	// ControllerArgs are added after the flags StartController gives csdr-controller (the last of a flag
+	// given twice wins), and ControllerEnv to its environment (KEY=value), as a Deployment would set them.
+	ControllerArgs []string
+	ControllerEnv  []string
 }
 
 // StartCluster starts a control plane named name and waits until it serves and its controllers run.
@@ -160,7 +165,7 @@ func (c *Cluster) startAPIServer(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := writeKubeconfig(c.Kubeconfig, c.Name, c.Server, c.pki.servingCA(), c.pki.adminToken); err != nil {
+	if err := writeKubeconfig(c.Kubeconfig, c.Name, "admin", c.Server, c.pki.servingCA(), c.pki.adminToken); err != nil {
 		return err
 	}
 	return waitFor(ctx, 90*time.Second, "kube-apiserver /readyz", c.api, func(ctx context.Context) error {
@@ -229,6 +234,7 @@ func (c *Cluster) Stop() {
 	if c.csi != nil {
 		c.csi.Stop() // before the API server, whose watches it holds
 	}
+	c.StopController()
 	if c.velero != nil {
 		c.velero.Stop()
 	}

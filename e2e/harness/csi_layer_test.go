@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"testing"
 
@@ -138,11 +139,20 @@ func runningPod(name, node string, claims ...string) *corev1.Pod {
 	return pod
 }
 
-// mountOf is the host path where the layer mounts pv for pod on node.
+// Kubelet volume plugin directories, written out here so that the layer's paths (pkg/kubelet's) are
+// held to what a kubelet makes.
+const (
+	pluginCSI   = "kubernetes.io~csi"
+	pluginNFS   = "kubernetes.io~nfs"
+	pluginLocal = "kubernetes.io~local-volume"
+)
+
+// mountOf is the host path where the layer mounts pv for pod on node:
+// <kubelet root>/pods/<uid>/volumes/<plugin>/<pv>[/<sub>].
 func (w *layerWorld) mountOf(node, podName, plugin, pv, sub string) string {
 	n, ok := w.l.c.Node(node)
 	require.True(w.t, ok)
-	return n.HostPath(podVolumeDir(n.KubeletRoot, "pod-uid-"+podName, plugin, pv, sub))
+	return n.HostPath(path.Join(n.KubeletRoot, "pods", "pod-uid-"+podName, "volumes", plugin, pv, sub))
 }
 
 func readLink(t *testing.T, path string) string {

@@ -59,8 +59,12 @@ func (l *csiLayer) syncMounts(ctx context.Context) {
 				used[src.diskID][node.Name] = true
 				src.backing, err = l.attach(ctx, pod, pv.Name, src.diskID, node)
 			}
+			var dir string
 			if err == nil {
-				err = linkVolume(node.HostPath(podVolumeDir(node.KubeletRoot, uid, src.plugin, pv.Name, src.sub)), src.backing)
+				dir, err = src.hostVolumeDir(node, pod.UID, pv.Name)
+			}
+			if err == nil {
+				err = linkVolume(dir, src.backing)
 			}
 			if err != nil {
 				l.fail("pod/"+uid+"/"+vol.Name, err)
@@ -71,7 +75,7 @@ func (l *csiLayer) syncMounts(ctx context.Context) {
 		if live[uid] {
 			continue
 		}
-		if err := os.RemoveAll(m.node.HostPath(filepath.Join(m.node.KubeletRoot, "pods", uid))); err != nil {
+		if err := os.RemoveAll(m.node.HostPath(filepath.Join(podsDir(m.node), uid))); err != nil {
 			l.fail("pod/"+uid, err)
 			continue
 		}

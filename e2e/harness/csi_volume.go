@@ -11,8 +11,11 @@ import (
 	storagev1 "k8s.io/api/storage/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/kubelet"
 )
 
 // Annotations the provisioning protocol between the scheduler, the PV controller and a provisioner uses.
@@ -21,22 +24,15 @@ const (
 	annProvisionedBy = "pv.kubernetes.io/provisioned-by"
 )
 
-// Kubelet volume plugin directories (the plugin name with "/" as "~") under pods/<uid>/volumes.
-const (
-	pluginCSI   = "kubernetes.io~csi"
-	pluginNFS   = "kubernetes.io~nfs"
-	pluginLocal = "kubernetes.io~local-volume"
-)
-
 // defaultFSType is what ACK's disk driver formats a disk with when its class names no fsType.
 const defaultFSType = "ext4"
 
-// volumeSource is how a node mounts a PV: the kubelet plugin's directory, whether the plugin mounts
-// into a "mount" subdirectory (CSI does, NFS and local do not), and the bytes behind it: a disk to
+// volumeSource is how a node mounts a PV: the kubelet volume plugin (which decides the directory,
+// as pkg/kubelet composes it for the controller) and its driver, and the bytes behind it: a disk to
 // attach, whose content directory the emulator names, or a directory known at once.
 type volumeSource struct {
-	plugin  string
-	sub     string
+	source  v1alpha1.VolumeSource
+	driver  string
 	diskID  string
 	backing string
 }
@@ -50,7 +46,7 @@ func (l *csiLayer) sourceOf(pv *corev1.PersistentVolume, node Node) (src volumeS
 		if !served {
 			return src, false, nil
 		}
-		src = volumeSource{plugin: pluginCSI, sub: "mount"}
+		src = volumeSource{source: v1alpha1.VolumeSourceCSI, driver: d.Name}
 		if d.Kind == CSIDisk {
 			src.diskID = pv.Spec.CSI.VolumeHandle
 			return src, true, nil
@@ -58,11 +54,11 @@ func (l *csiLayer) sourceOf(pv *corev1.PersistentVolume, node Node) (src volumeS
 		src.backing, err = below(storage, d.Name, pv.Spec.CSI.VolumeHandle)
 		return src, true, err
 	case pv.Spec.NFS != nil:
-		src = volumeSource{plugin: pluginNFS}
+		src = volumeSource{source: v1alpha1.VolumeSourceNFS}
 		src.backing, err = below(storage, "nfs", pv.Spec.NFS.Server, pv.Spec.NFS.Path)
 		return src, true, err
 	case pv.Spec.Local != nil:
-		return volumeSource{plugin: pluginLocal, backing: node.HostPath(pv.Spec.Local.Path)}, true, nil
+		return volumeSource{source: v1alpha1.VolumeSourceLocal, backing: node.HostPath(pv.Spec.Local.Path)}, true, nil
 	}
 	return src, false, nil
 }
@@ -81,9 +77,18 @@ func below(root string, parts ...string) (string, error) {
 	return p, nil
 }
 
-// podVolumeDir is the node path of a pod's volume, as the kubelet makes it.
-func podVolumeDir(kubeletRoot, podUID, plugin, pvName, sub string) string {
-	return path.Join(kubeletRoot, "pods", podUID, "volumes", plugin, pvName, sub)
+// podsDir is the node path of the kubelet's pods directory, what the controller's --kubelet-root-path
+// (ACK's KUBELET_ROOT_PATH) names.
+func podsDir(node Node) string { return path.Join(node.KubeletRoot, "pods") }
+
+// hostVolumeDir is where on this machine the kubelet of node mounts PV pvName for pod podUID: the node
+// path pkg/kubelet composes, the same the controller hands HBR's agent.
+func (src volumeSource) hostVolumeDir(node Node, podUID types.UID, pvName string) (string, error) {
+	dir, err := kubelet.PodVolumeDir(podsDir(node), podUID, src.source, src.driver, pvName)
+	if err != nil {
+		return "", err
+	}
+	return node.HostPath(dir), nil
 }
 
 // diskParams reads a disk class: the first category of its "type" list, the performance level, and

@@ -82,7 +82,9 @@ func (c *Cluster) volumePath(ctx context.Context, namespace, name, volume string
 	case !served:
 		return "", "", fmt.Errorf("PV %s of claim %s is not a volume the CSI layer serves", pv.Name, pvc.Name)
 	}
-	path = node.HostPath(podVolumeDir(node.KubeletRoot, string(pod.UID), src.plugin, pv.Name, src.sub))
+	if path, err = src.hostVolumeDir(node, pod.UID, pv.Name); err != nil {
+		return "", "", err
+	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		return "", "volume " + pv.Name + " is not mounted yet (see the pod's events)", nil
 	} else if err != nil {

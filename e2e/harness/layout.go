@@ -60,7 +60,9 @@ func (l Layout) RunDir() string { return filepath.Join(l.Cache(), "run") }
 // Binaries are the programs a session runs.
 type Binaries struct {
 	Etcd, KubeAPIServer, KubeControllerManager, KubeScheduler, Kubectl, Kwok, Velero, Emulator string
-	PluginDir                                                                                  string
+	// Controller is csdr-controller, which the harness runs as a local process (Cluster.StartController).
+	Controller string
+	PluginDir  string
 	// Versions of the components, as their pinning go.mod files say.
 	KubernetesVersion, VeleroVersion string
 }
@@ -71,7 +73,7 @@ func (l Layout) Binaries() Binaries {
 	return Binaries{
 		Etcd: bin("etcd"), KubeAPIServer: bin("kube-apiserver"), KubeControllerManager: bin("kube-controller-manager"),
 		KubeScheduler: bin("kube-scheduler"), Kubectl: bin("kubectl"), Kwok: bin("kwok"), Velero: bin("velero"),
-		Emulator:  bin("alibabacloud-emulator"),
+		Emulator: bin("alibabacloud-emulator"), Controller: bin("csdr-controller"),
 		PluginDir: l.PluginDir(),
 	}
 }

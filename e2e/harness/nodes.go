@@ -10,14 +10,16 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/ecs"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/kubelet"
 )
 
 // defaultNodeCount is how many nodes a cluster gets when ClusterOptions.Nodes is nil: enough to spread
 // over every zone of the emulator's largest region.
 const defaultNodeCount = 3
 
-// DefaultKubeletRoot is where a node keeps its kubelet's state unless its NodeSpec says otherwise.
-const DefaultKubeletRoot = "/var/lib/kubelet"
+// DefaultKubeletRoot is where a node keeps its kubelet's state unless its NodeSpec says otherwise: the
+// kubelet's default, which the controller assumes unless told otherwise.
+const DefaultKubeletRoot = kubelet.DefaultRoot
 
 // NodeSpec asks for one fake node. Its zero value is a node named after the cluster in the region's
 // next zone with the default kubelet root.

@@ -57,8 +57,9 @@ func newClusterPKI(dir string) (clusterPKI, error) {
 	return p, nil
 }
 
-// writeKubeconfig writes an admin kubeconfig whose context is named after the cluster.
-func writeKubeconfig(path, name, server, caFile, token string) error {
+// writeKubeconfig writes a kubeconfig whose context is named after the cluster, for the user whose
+// bearer token it holds.
+func writeKubeconfig(path, name, user, server, caFile, token string) error {
 	config := fmt.Sprintf(`apiVersion: v1
 kind: Config
 clusters:
@@ -67,15 +68,15 @@ clusters:
     server: %[2]s
     certificate-authority: %[3]s
 users:
-- name: %[1]s-admin
+- name: %[1]s-%[5]s
   user:
     token: %[4]s
 contexts:
 - name: %[1]s
   context:
     cluster: %[1]s
-    user: %[1]s-admin
+    user: %[1]s-%[5]s
 current-context: %[1]s
-`, name, server, caFile, token)
+`, name, server, caFile, token, user)
 	return os.WriteFile(path, []byte(config), 0o600)
 }

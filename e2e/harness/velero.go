@@ -74,7 +74,10 @@ func (c *Cluster) StartVelero(ctx context.Context) error {
 	args := append([]string{"server", "--kubeconfig=" + c.Kubeconfig, "--namespace=" + VeleroNamespace,
 		"--plugin-dir=" + c.PluginDir(), "--metrics-address=" + loopback(ports[0]), "--profiler-address=",
 		"--backup-sync-period=" + period, "--store-validation-frequency=" + period,
-		"--garbage-collection-frequency=" + period, "--log-level=debug"}, c.opts.VeleroServerArgs...)
+		"--garbage-collection-frequency=" + period,
+		// Velero asks async item operations (our filesystem volumes' HBR jobs) for progress every 10s by
+		// default; tests wait for them to finish.
+		"--item-operation-sync-frequency=2s", "--log-level=debug"}, c.opts.VeleroServerArgs...)
 	env := append(slices.Clone(c.env), c.opts.VeleroServerEnv...)
 	proc, err := c.session.Procs.Start(c.Name+"/velero-server", c.logPath("velero-server"), env, c.session.Bins.Velero, args...)
 	if err != nil {

@@ -12,9 +12,9 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/demo"
 )
 
-// Everything the harness started listens on loopback only: etcd, the API servers, Velero's metrics
-// and the emulator; kube-scheduler, kube-controller-manager and kwok listen nowhere. The check reads the
-// kernel's socket tables, so it sees wildcard binds too.
+// Everything the harness started listens on loopback only: etcd, the API servers, Velero's metrics,
+// csdr-controller's metrics and probes, and the emulator; kube-scheduler, kube-controller-manager and
+// kwok listen nowhere. The check reads the kernel's socket tables, so it sees wildcard binds too.
 func TestListenersAreLoopbackOnly(t *testing.T) {
 	ls, err := env.session.Listeners()
 	require.NoError(t, err)
@@ -28,6 +28,7 @@ func TestListenersAreLoopbackOnly(t *testing.T) {
 	assert.Equal(t, 2, seen["kube-apiserver"])
 	assert.Equal(t, 2, seen["velero"], "the metrics port of each velero server")
 	assert.Equal(t, 1, seen["alibabacloud-em"])
+	assert.Equal(t, 4, seen["csdr-controller"], "metrics and probes of each cluster's csdr-controller")
 	for _, quiet := range []string{"kube-scheduler", "kube-controller", "kwok"} {
 		assert.Zero(t, seen[quiet], quiet)
 	}

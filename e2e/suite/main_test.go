@@ -97,6 +97,13 @@ func setUp(ctx context.Context) (err error) {
 			"--from-file=cloud="+env.cloud.SecretFile); err != nil {
 			return err
 		}
+		// csdr-controller from deploy/, running as a local process with the session's credentials file.
+		if err := c.InstallController(ctx); err != nil {
+			return err
+		}
+		if err := c.StartController(ctx); err != nil {
+			return err
+		}
 	}
 	// B gets its location before its server starts, as `velero install` does it: the server syncs a
 	// location's backups when it starts and then once a minute.

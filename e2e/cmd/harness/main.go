@@ -2,8 +2,9 @@
 //
 //	harness build   build every component into .cache (incremental)
 //	harness demo    the main job: back up in cluster A, migrate to cluster B (what `make demo` runs)
-//	harness up      start the emulator and two clusters (cn-hangzhou, cn-beijing) with nodes and
-//	                Velero, print how to reach them, and wait for Ctrl-C (for trying commands by hand)
+//	harness up      start the emulator and two clusters (cn-hangzhou, cn-beijing) with nodes, Velero
+//	                and csdr-controller, print how to reach them, and wait for Ctrl-C (for trying
+//	                commands by hand)
 package main
 
 import (
@@ -72,11 +73,17 @@ func up(ctx context.Context, layout harness.Layout) (err error) {
 		if err := c.InstallVelero(ctx); err != nil {
 			return err
 		}
+		if err := c.InstallController(ctx); err != nil {
+			return err
+		}
+		if err := c.StartController(ctx); err != nil {
+			return err
+		}
 		if err := c.StartVelero(ctx); err != nil {
 			return err
 		}
 		fmt.Printf("cluster %s: export KUBECONFIG=%s HOME=%s  (logs in %s/logs)\n", name, c.Kubeconfig, c.Dir+"/home", c.Dir)
-		fmt.Printf("  etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok; nodes in %s:\n", c.Region())
+		fmt.Printf("  etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, velero server, csdr-controller; nodes in %s:\n", c.Region())
 		for _, n := range c.Nodes() {
 			fmt.Printf("    %s  zone %s  IP %s  filesystem %s\n", n.Name, n.Zone, n.InternalIP, n.Dir)
 		}
