@@ -21,6 +21,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/env"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 	csdrv1alpha1 "github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/buildinfo"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
@@ -125,25 +126,15 @@ func environment(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, 
 	return e, nil
 }
 
-// nodesRegion is the region every node's topology.kubernetes.io/region label names.
+// nodesRegion is the region the nodes' topology.kubernetes.io/region labels agree on.
 func nodesRegion(ctx context.Context, c client.Client) (string, error) {
 	var nodes corev1.NodeList
 	if err := c.List(ctx, &nodes); err != nil {
 		return "", fmt.Errorf("list nodes for the cluster's region: %w", err)
 	}
-	region := ""
-	for _, n := range nodes.Items {
-		r := n.Labels[corev1.LabelTopologyRegion]
-		switch {
-		case r == "":
-			continue
-		case region != "" && r != region:
-			return "", fmt.Errorf("nodes are in regions %s and %s: set --region", region, r)
-		}
-		region = r
-	}
-	if region == "" {
-		return "", fmt.Errorf("no node has the label %s: set --region", corev1.LabelTopologyRegion)
+	region, err := alibaba.RegionOfNodes(nodes.Items)
+	if err != nil {
+		return "", fmt.Errorf("the cluster's region: %w: set --region", err)
 	}
 	return region, nil
 }

@@ -30,6 +30,9 @@ const (
 // DefaultNamespace is Velero's namespace when nothing says otherwise.
 const DefaultNamespace = "velero"
 
+// DefaultMountPodImage does nothing, as a pod that only mounts a volume should; it runs as non-root.
+const DefaultMountPodImage = "registry.k8s.io/pause:3.10"
+
 // Options are csdr-controller's settings. Flags set them; the csdr-config ConfigMap (ConfigMap) may
 // change the ones it names while the controller runs.
 type Options struct {
@@ -51,6 +54,8 @@ type Options struct {
 	TokenSecret string
 	// ClusterIdentity is what the cluster registers with HBR as; "" is the UID of kube-system.
 	ClusterIdentity string
+	// MountPodImage is the image of the temporary pods that mount a claim no Running pod mounts.
+	MountPodImage string
 
 	MetricsAddress     string
 	HealthProbeAddress string
@@ -67,7 +72,7 @@ type Options struct {
 func DefaultOptions(getenv func(string) string) Options {
 	o := Options{
 		Namespace: DefaultNamespace, PodsDir: kubelet.DefaultPodsDir, ConfigMap: "csdr-config",
-		TokenSecret: "csdr-hbr-token", MetricsAddress: ":8080", HealthProbeAddress: ":8081",
+		TokenSecret: "csdr-hbr-token", MountPodImage: DefaultMountPodImage, MetricsAddress: ":8080", HealthProbeAddress: ":8081",
 		LeaderElect: true, LeaderElectionID: "csdr-controller.csdr.io", BackupWorkers: 4, RestoreWorkers: 4,
 		ResyncPeriod: 5 * time.Second, LogLevel: "info", CredentialsFile: getenv(EnvCredentialsFile),
 	}
@@ -91,6 +96,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.ConfigMap, "config-map", o.ConfigMap, "ConfigMap in the namespace with run-time settings")
 	fs.StringVar(&o.TokenSecret, "token-secret", o.TokenSecret, "Secret in the namespace that keeps the HBR_TOKEN the hbr-client agents register with")
 	fs.StringVar(&o.ClusterIdentity, "cluster-identity", o.ClusterIdentity, "what the cluster registers with HBR as; empty is the UID of the kube-system namespace")
+	fs.StringVar(&o.MountPodImage, "mount-pod-image", o.MountPodImage, "image of the temporary pods that mount a claim no Running pod mounts")
 	fs.StringVar(&o.MetricsAddress, "metrics-bind-address", o.MetricsAddress, "address of the Prometheus metrics endpoint; 0 turns it off")
 	fs.StringVar(&o.HealthProbeAddress, "health-probe-bind-address", o.HealthProbeAddress, "address of /healthz and /readyz")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect one active controller among replicas")
@@ -112,6 +118,9 @@ func (o *Options) Validate() error {
 	}
 	if !path.IsAbs(o.PodsDir) {
 		errs = append(errs, fmt.Sprintf("--kubelet-root-path (%s) %q is not an absolute path, like %s", EnvKubeletRootPath, o.PodsDir, kubelet.DefaultPodsDir))
+	}
+	if o.MountPodImage == "" {
+		errs = append(errs, "--mount-pod-image is empty")
 	}
 	if o.BackupWorkers < 1 || o.RestoreWorkers < 1 {
 		errs = append(errs, "--backup-workers and --restore-workers must be at least 1")

@@ -1,5 +1,6 @@
 // Package backupaction holds our backup item actions: what makes a namespace-scoped backup complete
-// enough to restore into an empty cluster, and what keeps the cluster's own namespaces out of it.
+// enough to restore into an empty cluster, what keeps the cluster's own namespaces out of it, and the
+// hand-over of filesystem volumes to csdr-controller, which backs their files up through Cloud Backup.
 package backupaction
 
 import (

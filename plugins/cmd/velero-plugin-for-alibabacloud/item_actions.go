@@ -4,11 +4,13 @@ package main
 
 import (
 	"sync"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	"github.com/vmware-tanzu/velero/pkg/plugin/framework"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/backupaction"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/deleteaction"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/kubeclient"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/restoreaction"
 )
@@ -25,6 +27,15 @@ func registerItemActions(s framework.Server, kube *kubeclient.Lazy) framework.Se
 		}).
 		RegisterBackupItemAction("csdr.io/system-namespace-objects", func(log logrus.FieldLogger) (any, error) {
 			return backupaction.NewSystemNamespaceObjectsAction(log), nil
+		}).
+		RegisterBackupItemActionV2(backupaction.FilesystemVolumesName, func(log logrus.FieldLogger) (any, error) {
+			return backupaction.NewFilesystemVolumesAction(log, kube, time.Now), nil
+		}).
+		RegisterDeleteItemAction(deleteaction.FilesystemBackupName, func(log logrus.FieldLogger) (any, error) {
+			return deleteaction.NewFilesystemBackupAction(log, kube.Client), nil
+		}).
+		RegisterRestoreItemAction(restoreaction.SkipRecordsName, func(logrus.FieldLogger) (any, error) {
+			return restoreaction.SkipRecordsAction{}, nil
 		})
 
 	reader := &restoreaction.KubeReader{Kube: kube}
@@ -40,5 +51,6 @@ func registerItemActions(s framework.Server, kube *kubeclient.Lazy) framework.Se
 			return restoreaction.New(name, sessions, log)
 		})
 	}
+	s = registerRestoreVolumeData(s, kube)
 	return s
 }

@@ -44,4 +44,22 @@ const (
 	// TemporaryForLabel marks the pods and claims the controller makes for a record (value: the
 	// record's name); they go when the record is terminal.
 	TemporaryForLabel = "csdr.io/temporary-for"
+	// ReclaimPolicyAnnotation on a restored volume keeps its reclaim policy while the controller holds
+	// it at Retain, moving it from the temporary claim to the restored one; the policy is put back, and
+	// the annotation removed, once the restored claim is bound or the restore has failed.
+	ReclaimPolicyAnnotation = "csdr.io/reclaim-policy"
+)
+
+// Node labels that decide where HBR's agent may read or write a volume, ACK Backup Center's keys, and
+// the label virtual nodes carry.
+const (
+	// AgentIncludedLabel set to "true" takes a node under node_schedule_policy include, and puts it
+	// first under prefer.
+	AgentIncludedLabel = "csdr.alibabacloud.com/agent-included"
+	// AgentExcludedLabel set to "true" keeps a node out under exclude, and puts it last under prefer.
+	AgentExcludedLabel = "csdr.alibabacloud.com/agent-excluded"
+	// VirtualNodeLabel with VirtualNodeValue marks a virtual node (ECI, virtual-kubelet): no hbr-client
+	// agent runs there, ever.
+	VirtualNodeLabel = "type"
+	VirtualNodeValue = "virtual-kubelet"
 )

@@ -1,0 +1,37 @@
+package app
+
+import (
+	"flag"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMountPodImageOption(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		want    string
+		wantErr string
+	}{
+		{name: "default", want: DefaultMountPodImage},
+		{name: "set", args: []string{"--mount-pod-image=registry.example.com/pause:3.10"}, want: "registry.example.com/pause:3.10"},
+		{name: "empty", args: []string{"--mount-pod-image="}, wantErr: "--mount-pod-image is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := DefaultOptions(func(string) string { return "" })
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			o.BindFlags(fs)
+			require.NoError(t, fs.Parse(tt.args))
+			err := o.Validate()
+			if tt.wantErr != "" {
+				assert.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, o.MountPodImage)
+		})
+	}
+}

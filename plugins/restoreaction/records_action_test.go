@@ -1,0 +1,25 @@
+package restoreaction
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/vmware-tanzu/velero/pkg/plugin/velero"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+func TestSkipRecords(t *testing.T) {
+	sel, err := SkipRecordsAction{}.AppliesTo()
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"filesystembackups.csdr.io", "filesystemrestores.csdr.io"}, sel.IncludedResources)
+
+	for _, kind := range []string{"FilesystemBackup", "FilesystemRestore"} {
+		item := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "csdr.io/v1alpha1", "kind": kind,
+			"metadata": map[string]any{"namespace": "velero", "name": "nightly-0f1e2d3c"}}}
+		out, err := SkipRecordsAction{}.Execute(&velero.RestoreItemActionExecuteInput{Item: item, ItemFromBackup: item})
+		require.NoError(t, err)
+		assert.True(t, out.SkipRestore, kind)
+		assert.Equal(t, item, out.UpdatedItem, "the item goes back explicitly: nil is unchanged only over gRPC")
+	}
+}

@@ -1,0 +1,95 @@
+package restoreaction
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+	"github.com/vmware-tanzu/velero/pkg/plugin/velero"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	kbclient "sigs.k8s.io/controller-runtime/pkg/client"
+
+	csdrv1alpha1 "github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
+)
+
+// Progress implements riav2.RestoreItemAction. It reads the record only: Velero starts the plugin for
+// every call, every few seconds per restore, and the controller is the one that asks HBR.
+func (a *VolumeDataAction) Progress(operationID string, restore *velerov1.Restore) (velero.OperationProgress, error) {
+	record, err := a.record(context.Background(), operationID, restore)
+	switch {
+	case apierrors.IsNotFound(err):
+		return velero.OperationProgress{}, err
+	case err != nil:
+		// An error here fails the operation for good; an API server that did not answer this time
+		// may next time.
+		a.log.WithError(err).WithField("record", operationID).Warn("progress of the file restore unknown for now")
+		return velero.OperationProgress{OperationUnits: "Bytes", Description: "progress unknown: " + err.Error(), Updated: time.Now()}, nil
+	}
+	return recordProgress(record, time.Now()), nil
+}
+
+// recordProgress is Velero's view of a record at now.
+func recordProgress(r *csdrv1alpha1.FilesystemRestore, now time.Time) velero.OperationProgress {
+	st := r.Status
+	phase := st.Phase
+	if phase == "" {
+		phase = csdrv1alpha1.PhaseNew
+	}
+	p := velero.OperationProgress{NCompleted: st.Progress.BytesDone, NTotal: st.Progress.BytesTotal,
+		OperationUnits: "Bytes", Description: string(phase), Completed: phase.IsTerminal(), Updated: now}
+	if p.NTotal == 0 {
+		// HBR says a total once the job runs; until then the backup's is the best one.
+		p.NTotal = r.Spec.Source.BytesTotal
+	}
+	if st.Message != "" {
+		p.Description += ": " + st.Message
+	}
+	if st.StartTimestamp != nil {
+		p.Started = st.StartTimestamp.Time
+	}
+	if p.Completed && st.CompletionTimestamp != nil {
+		p.Updated = st.CompletionTimestamp.Time
+	}
+	if p.Completed && !phase.IsSuccess() {
+		p.Err = st.Message
+		if p.Err == "" {
+			p.Err = fmt.Sprintf("filesystemrestore %s/%s ended %s", r.Namespace, r.Name, phase)
+		}
+	}
+	return p
+}
+
+// Cancel implements riav2.RestoreItemAction: it asks the controller to stop, which cancels the HBR job
+// and removes the temporary claim and pod. A record already gone has nothing left to stop.
+func (a *VolumeDataAction) Cancel(operationID string, restore *velerov1.Restore) error {
+	c, err := a.clients.Client()
+	if err != nil {
+		return err
+	}
+	record := &csdrv1alpha1.FilesystemRestore{}
+	record.Namespace, record.Name = restore.Namespace, operationID
+	patch := kbclient.RawPatch(types.MergePatchType, []byte(`{"spec":{"cancel":true}}`))
+	if err := c.Patch(context.Background(), record, patch); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("cancel filesystemrestore %s/%s: %w", restore.Namespace, operationID, err)
+	}
+	return nil
+}
+
+// AreAdditionalItemsReady implements riav2.RestoreItemAction; the action returns no additional items.
+func (a *VolumeDataAction) AreAdditionalItemsReady([]velero.ResourceIdentifier, *velerov1.Restore) (bool, error) {
+	return true, nil
+}
+
+func (a *VolumeDataAction) record(ctx context.Context, operationID string, restore *velerov1.Restore) (*csdrv1alpha1.FilesystemRestore, error) {
+	c, err := a.clients.Client()
+	if err != nil {
+		return nil, err
+	}
+	var r csdrv1alpha1.FilesystemRestore
+	if err := c.Get(ctx, types.NamespacedName{Namespace: restore.Namespace, Name: operationID}, &r); err != nil {
+		return nil, fmt.Errorf("read filesystemrestore %s/%s of operation %s: %w", restore.Namespace, operationID, operationID, err)
+	}
+	return &r, nil
+}
