@@ -140,7 +140,9 @@ func (c *Cluster) ControllerMetrics(ctx context.Context) (string, error) {
 }
 
 // ControllerKubeconfig is the kubeconfig csdr-controller runs with: its ServiceAccount's token.
-func (c *Cluster) ControllerKubeconfig() string { return filepath.Join(c.Dir, "csdr-controller.kubeconfig") }
+func (c *Cluster) ControllerKubeconfig() string {
+	return filepath.Join(c.Dir, "csdr-controller.kubeconfig")
+}
 
 // controllerKubeconfig writes a kubeconfig with a fresh token of the ServiceAccount deploy/ makes: the
 // controller then has the RBAC deploy/ grants and nothing more, as in its pod.
