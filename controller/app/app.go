@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -62,7 +63,17 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                  scheme,
+		Scheme: scheme,
+		// The records, Velero's objects and the controller's settings live in Velero's namespace, and the
+		// controller's Role lets it read them only there.
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			&csdrv1alpha1.FilesystemBackup{}:  {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
+			&csdrv1alpha1.FilesystemRestore{}: {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
+			&velerov1.Backup{}:                {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
+			&velerov1.Restore{}:               {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
+			&corev1.ConfigMap{}:               {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
+			&corev1.Secret{}:                  {Namespaces: map[string]cache.Config{opts.Namespace: {}}},
+		}},
 		Metrics:                 metricsserver.Options{BindAddress: opts.MetricsAddress},
 		HealthProbeBindAddress:  opts.HealthProbeAddress,
 		LeaderElection:          opts.LeaderElect,

@@ -13,7 +13,7 @@ import (
 func TestPodVolumeDir(t *testing.T) {
 	tests := []struct {
 		name, podsDir, driver, want, err string
-		source                            v1alpha1.VolumeSource
+		source                           v1alpha1.VolumeSource
 	}{
 		{name: "csi", podsDir: DefaultPodsDir, source: v1alpha1.VolumeSourceCSI, driver: "nasplugin.csi.alibabacloud.com",
 			want: "/var/lib/kubelet/pods/u1/volumes/kubernetes.io~csi/pv1/mount"},

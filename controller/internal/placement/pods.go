@@ -92,10 +92,15 @@ func MountPod(spec MountPodSpec) *corev1.Pod {
 		},
 	}
 	if len(spec.Nodes) > 0 {
+		// The API server takes one value per metadata.name field selector, so each node is a term of
+		// its own: terms are ORed.
+		terms := make([]corev1.NodeSelectorTerm, 0, len(spec.Nodes))
+		for _, node := range spec.Nodes {
+			terms = append(terms, corev1.NodeSelectorTerm{MatchFields: []corev1.NodeSelectorRequirement{{
+				Key: "metadata.name", Operator: corev1.NodeSelectorOpIn, Values: []string{node}}}})
+		}
 		pod.Spec.Affinity = &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
-			RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{NodeSelectorTerms: []corev1.NodeSelectorTerm{{
-				MatchFields: []corev1.NodeSelectorRequirement{{Key: "metadata.name", Operator: corev1.NodeSelectorOpIn,
-					Values: append([]string(nil), spec.Nodes...)}}}}}}}
+			RequiredDuringSchedulingIgnoredDuringExecution: &corev1.NodeSelector{NodeSelectorTerms: terms}}}
 	}
 	return pod
 }
