@@ -10,9 +10,10 @@ type FilesystemRestoreSpec struct {
 	// Restore is the Velero Restore this volume is part of.
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="restore is immutable"
 	Restore OwnerRef `json:"restore"`
-	// Source is the snapshot to restore, copied from the FilesystemBackup in the backup: Velero strips
-	// the status of what it restores.
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="source is immutable"
+	// Source is the snapshot to restore. The claim's restore item action creates the record with the
+	// backup and the claim; the snapshot (vault, ID, hash) follows once, from the FilesystemBackup in
+	// the backup tarball, which Velero restores right after the claim's action returns.
+	// +kubebuilder:validation:XValidation:rule="!has(oldSelf.snapshotID) || self == oldSelf",message="source is immutable once it names a snapshot"
 	Source RestoreSource `json:"source"`
 	// Target is the claim the application gets, and the temporary claim and pod the data is restored
 	// through before the target is bound to its volume.
@@ -33,10 +34,13 @@ type RestoreSource struct {
 	// +optional
 	Volume *PersistentVolumeInfo `json:"volume,omitempty"`
 	Vault  `json:",inline"`
+	// SnapshotID and SnapshotHash are empty until the backup's FilesystemBackup is read.
+	// +optional
 	// +kubebuilder:validation:MinLength=1
-	SnapshotID string `json:"snapshotID"`
+	SnapshotID string `json:"snapshotID,omitempty"`
+	// +optional
 	// +kubebuilder:validation:MinLength=1
-	SnapshotHash string `json:"snapshotHash"`
+	SnapshotHash string `json:"snapshotHash,omitempty"`
 	// BytesTotal is the size the backup reported, so that progress has a total before HBR says one.
 	// +optional
 	// +kubebuilder:validation:Minimum=0

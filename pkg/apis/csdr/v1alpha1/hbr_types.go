@@ -5,9 +5,10 @@ import metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 // Vault is the HBR vault that holds a volume's snapshots: ACK's "ack-backup-data" of the region.
 type Vault struct {
 	// Region is the region of the vault and of the HBR endpoint, e.g. cn-hangzhou.
+	// +optional
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:Pattern=`^[a-z]{2,}(-[a-z0-9]+)+$`
-	Region string `json:"region"`
+	Region string `json:"region,omitempty"`
 	// +optional
 	VaultName string `json:"vaultName,omitempty"`
 	// +optional

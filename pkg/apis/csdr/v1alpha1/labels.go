@@ -24,12 +24,11 @@ const (
 // Keys that carry a filesystem volume from a backup to a restore, and that tie the controller's
 // temporary objects to their record.
 const (
-	// FilesystemBackupAnnotation on a claim in a backup names the FilesystemBackup of its volume.
+	// FilesystemBackupAnnotation on a claim in a backup names the FilesystemBackup of its volume as
+	// <namespace>/<name> (FilesystemBackupRef). The record itself travels in the same tarball, finished
+	// (Velero backs it up again once its operation ends), and carries the snapshot to every cluster
+	// that restores the backup.
 	FilesystemBackupAnnotation = "csdr.io/filesystem-backup"
-	// HBRSnapshotAnnotation on a claim in a backup is the JSON of a RestoreSource: where HBR keeps
-	// the volume's snapshot. The backup item action writes it while Velero finalizes the backup, when
-	// the snapshot is known, so the claim in the tarball takes it to every cluster that restores it.
-	HBRSnapshotAnnotation = "csdr.io/hbr-snapshot"
 	// DeleteSnapshotAnnotation on a FilesystemBackup, set to "true" by the delete item action, asks the
 	// controller to delete the HBR snapshot when the record goes. Without it a record that goes (its
 	// Backup deleted with kubectl, say) leaves the snapshot to its retention.

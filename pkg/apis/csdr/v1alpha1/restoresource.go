@@ -1,30 +1,45 @@
 package v1alpha1
 
 import (
-	"encoding/json"
 	"fmt"
+	"strings"
 )
 
-// MarshalAnnotation renders the source as the value of HBRSnapshotAnnotation.
-func (s RestoreSource) MarshalAnnotation() (string, error) {
-	b, err := json.Marshal(s)
-	return string(b), err
+// FilesystemBackupRef is the value of FilesystemBackupAnnotation for a record.
+func FilesystemBackupRef(namespace, name string) string { return namespace + "/" + name }
+
+// ParseFilesystemBackupRef reads a FilesystemBackupAnnotation value: <namespace>/<name>, or a bare
+// name in defaultNamespace.
+func ParseFilesystemBackupRef(value, defaultNamespace string) (namespace, name string, err error) {
+	namespace, name, found := strings.Cut(value, "/")
+	if !found {
+		namespace, name = defaultNamespace, value
+	}
+	if namespace == "" || name == "" || strings.Contains(name, "/") {
+		return "", "", fmt.Errorf("annotation %s=%q does not name a filesystembackup as <namespace>/<name>", FilesystemBackupAnnotation, value)
+	}
+	return namespace, name, nil
 }
 
-// ParseRestoreSource reads an HBRSnapshotAnnotation value and checks that it names a snapshot
-// completely.
-func ParseRestoreSource(value string) (RestoreSource, error) {
-	var s RestoreSource
-	if err := json.Unmarshal([]byte(value), &s); err != nil {
-		return RestoreSource{}, fmt.Errorf("annotation %s is not a snapshot reference: %w", HBRSnapshotAnnotation, err)
+// RestoreSource is where a finished record's snapshot is, checked as a restore needs it: a vault, a
+// snapshot ID and hash. Completed and PartiallyFailed records have one.
+func (b *FilesystemBackup) RestoreSource() (RestoreSource, error) {
+	st := b.Status
+	if st.Phase != PhaseCompleted && st.Phase != PhasePartiallyFailed {
+		return RestoreSource{}, fmt.Errorf("filesystembackup %s/%s is %s, not Completed: it holds no snapshot to restore (%s)",
+			b.Namespace, b.Name, phaseOrNew(st.Phase), st.Message)
 	}
-	switch {
-	case s.Region == "" || s.VaultID == "":
-		return RestoreSource{}, fmt.Errorf("annotation %s names no region and vault", HBRSnapshotAnnotation)
-	case s.SnapshotID == "" || s.SnapshotHash == "":
-		return RestoreSource{}, fmt.Errorf("annotation %s names no snapshot ID and hash", HBRSnapshotAnnotation)
-	case s.Backup.Name == "" || s.Claim.Name == "" || s.Claim.Namespace == "":
-		return RestoreSource{}, fmt.Errorf("annotation %s names no backup and claim", HBRSnapshotAnnotation)
+	if st.HBR == nil || st.HBR.Region == "" || st.HBR.VaultID == "" || st.HBR.SnapshotID == "" || st.HBR.SnapshotHash == "" {
+		return RestoreSource{}, fmt.Errorf("filesystembackup %s/%s is %s but names no vault, snapshot ID and hash", b.Namespace, b.Name, st.Phase)
 	}
-	return s, nil
+	volume := b.Spec.Volume
+	return RestoreSource{Backup: b.Spec.Backup, Claim: b.Spec.Claim, Volume: &volume, Vault: st.HBR.Vault,
+		SnapshotID: st.HBR.SnapshotID, SnapshotHash: st.HBR.SnapshotHash, BytesTotal: st.Progress.BytesTotal}, nil
+}
+
+func phaseOrNew(p Phase) Phase {
+	if p == "" {
+		return PhaseNew
+	}
+	return p
 }
