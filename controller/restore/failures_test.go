@@ -180,3 +180,27 @@ func TestInvalidNodePolicy(t *testing.T) {
 	assert.Contains(t, rec.Status.Message, "ConfigMap velero/csdr-config")
 	w.assertNoTemporaryObjects(t)
 }
+
+// The claim's restore item action makes the record before Velero reads the backup's FilesystemBackup:
+// until that names the snapshot, nothing is made; once it does, the restore goes on; when it never
+// does, the record fails in ACK's words and says what was missing.
+func TestWaitsForTheSnapshotFromTheBackupsRecord(t *testing.T) {
+	clk := clocktesting.NewFakeClock(time.Now())
+	w := newWorld(t, clk)
+	rec := w.newRecord(t)
+	full := rec.Spec.Source
+	rec.Spec.Source = v1alpha1.RestoreSource{Backup: full.Backup, Claim: full.Claim}
+	require.NoError(t, w.c.Update(ctx(t), rec))
+	waiting := w.until(t, "waiting", func(r *v1alpha1.FilesystemRestore) bool { return r.Status.Message != "" })
+	assert.Equal(t, v1alpha1.PhasePreparing, waiting.Status.Phase)
+	assert.Equal(t, "waiting for the snapshot of claim shop/data from backup nightly", waiting.Status.Message)
+	w.assertNoTemporaryObjects(t)
+
+	clk.Step(ResourcesTimeout + time.Second)
+	w.reconcile(t)
+	failed := w.record(t)
+	assert.Equal(t, v1alpha1.PhaseFailed, failed.Status.Phase)
+	assert.Equal(t, "create cluster resources timeout: the snapshot of claim shop/data never came from backup nightly "+
+		"(its FilesystemBackup was not restored)", failed.Status.Message)
+	assert.Zero(t, w.restoreJobs(t))
+}

@@ -21,8 +21,23 @@ import (
 // prepare provisions the temporary claim, mounts it in a pod on an eligible node, and starts the HBR
 // restore into that pod's volume directory.
 func (s *step) prepare(ctx context.Context) (ctrl.Result, error) {
+	src := s.rec.Spec.Source
 	if s.timedOut(s.rec.Status.StartTimestamp) {
+		if src.SnapshotID == "" {
+			return s.finish(ctx, v1alpha1.PhaseFailed, fmt.Sprintf("%s: the snapshot of claim %s/%s never came from backup %s (its FilesystemBackup was not restored)",
+				msgResourcesTimeout, src.Claim.Namespace, src.Claim.Name, src.Backup.Name))
+		}
 		return s.finish(ctx, v1alpha1.PhaseFailed, msgResourcesTimeout)
+	}
+	// The restore item action of the backup's FilesystemBackup, which Velero runs right after the
+	// claim's, names the snapshot.
+	if src.SnapshotID == "" {
+		return s.wait(ctx, "", reasonWaiting, fmt.Sprintf("waiting for the snapshot of claim %s/%s from backup %s",
+			src.Claim.Namespace, src.Claim.Name, src.Backup.Name))
+	}
+	// No temporary object for a snapshot HBR cannot restore here.
+	if region := s.r.Env.Region; region != "" && src.Region != region {
+		return s.finish(ctx, v1alpha1.PhaseFailed, fmt.Sprintf("%s (snapshot in %s, cluster in %s)", msgCrossRegion, src.Region, region))
 	}
 	// A target claim already bound elsewhere would never take the restored volume: no HBR work for it.
 	var target corev1.PersistentVolumeClaim

@@ -10,6 +10,7 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	"github.com/vmware-tanzu/velero/pkg/plugin/velero"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/discovery"
@@ -61,8 +62,8 @@ func (a *FilesystemVolumesAction) AppliesTo() (velero.ResourceSelector, error) {
 	return velero.ResourceSelector{IncludedResources: []string{"persistentvolumeclaims"}}, nil
 }
 
-// Execute implements BackupItemAction v2: the claim comes back annotated with its record, or, in the
-// finalizing pass, with its snapshot; a claim that is not HBR's comes back unchanged.
+// Execute implements BackupItemAction v2: the claim comes back annotated with its record; a claim that
+// is not HBR's comes back unchanged.
 func (a *FilesystemVolumesAction) Execute(item runtime.Unstructured, backup *velerov1.Backup) (
 	runtime.Unstructured, []velero.ResourceIdentifier, string, []velero.ResourceIdentifier, error) {
 	ctx := context.Background()
@@ -82,19 +83,35 @@ func (a *FilesystemVolumesAction) Execute(item runtime.Unstructured, backup *vel
 		return nil, nil, "", nil, err
 	}
 	if finalizing(backup) {
-		out, err := a.finalize(ctx, c, item, pvc, backup, log)
-		return out, nil, "", nil, err
+		// Velero backs up only post-operation items again, and the claim is none of them: were it one,
+		// Velero would back up its PV again too, which v1.18.3's finalizer cannot (takePVSnapshot has no
+		// volume helper there).
+		return item, nil, "", nil, nil
 	}
 	rec, err := a.decide(ctx, c, pvc, backup, log)
 	if err != nil || rec == nil {
 		return item, nil, "", nil, err
 	}
-	out := annotate(item, map[string]string{v1alpha1.FilesystemBackupAnnotation: rec.Name})
-	post := []velero.ResourceIdentifier{
-		{GroupResource: recordResource, Namespace: rec.Namespace, Name: rec.Name},
-		{GroupResource: corev1.Resource("persistentvolumeclaims"), Namespace: pvc.Namespace, Name: pvc.Name},
-	}
+	out := annotate(item, map[string]string{v1alpha1.FilesystemBackupAnnotation: v1alpha1.FilesystemBackupRef(rec.Namespace, rec.Name)})
+	// The record is backed up again once its operation ends, finished: the tarball carries the
+	// snapshot to every cluster that restores the claim.
+	post := []velero.ResourceIdentifier{{GroupResource: recordResource, Namespace: rec.Namespace, Name: rec.Name}}
 	return out, nil, rec.Name, post, nil
+}
+
+// annotate returns a copy of the item with the annotations added. The item is kept unstructured so
+// that fields this client does not know survive.
+func annotate(item runtime.Unstructured, add map[string]string) runtime.Unstructured {
+	obj := &unstructured.Unstructured{Object: runtime.DeepCopyJSON(item.UnstructuredContent())}
+	annotations := obj.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	for k, v := range add {
+		annotations[k] = v
+	}
+	obj.SetAnnotations(annotations)
+	return obj
 }
 
 // finalizing reports whether Velero is backing up post-operation items again, when an operation ID

@@ -13,6 +13,7 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	"github.com/vmware-tanzu/velero/pkg/plugin/velero"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -53,10 +54,9 @@ func TestFilesystemVolumesCreatesARecordForAnHBRClaim(t *testing.T) {
 	assert.Equal(t, name, opID, "the operation ID is the record's name")
 	assert.Equal(t, []velero.ResourceIdentifier{
 		{GroupResource: v1alpha1.Resource("filesystembackups"), Namespace: veleroNS, Name: name},
-		{GroupResource: corev1.Resource("persistentvolumeclaims"), Namespace: appNS, Name: claimName},
-	}, post)
+	}, post, "the finished record goes into the tarball; the claim does not come back (its PV would crash Velero's finalizer)")
 	annotations := annotationsOf(out)
-	assert.Equal(t, name, annotations[v1alpha1.FilesystemBackupAnnotation])
+	assert.Equal(t, veleroNS+"/"+name, annotations[v1alpha1.FilesystemBackupAnnotation])
 
 	rec := &v1alpha1.FilesystemBackup{}
 	require.NoError(t, kube.c.Get(context.Background(), recordKey(), rec))
@@ -204,4 +204,24 @@ func TestFilesystemVolumesFailsWhenDiscoveryFails(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "discover resources of csdr.io/v1alpha1: connection refused")
 	assert.Empty(t, opID)
+}
+
+// Velero never hands the claim in while finalizing (it is no post-operation item); were it handed in,
+// it would come back unchanged and without an operation, which finalizing refuses.
+func TestFilesystemVolumesLeavesAClaimAloneWhileFinalizing(t *testing.T) {
+	for _, phase := range []velerov1.BackupPhase{velerov1.BackupPhaseFinalizing, velerov1.BackupPhaseFinalizingPartiallyFailed} {
+		t.Run(string(phase), func(t *testing.T) {
+			kube := newFakeKube(t, true, nasVolume(), pod("web-1", "node-b", corev1.PodRunning))
+			a, _ := newAction(kube)
+			item := itemOf(t, boundClaim())
+			out, extra, opID, post, err := a.Execute(item, fsBackup(phase))
+			require.NoError(t, err)
+			assert.Equal(t, item, out)
+			assert.Empty(t, extra)
+			assert.Empty(t, opID)
+			assert.Empty(t, post)
+			err = kube.c.Get(context.Background(), recordKey(), &v1alpha1.FilesystemBackup{})
+			assert.True(t, apierrors.IsNotFound(err), "no record made while finalizing: %v", err)
+		})
+	}
 }
