@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/hbr"
@@ -56,4 +57,10 @@ func (c *Cluster) registerHBRAgents(ctx context.Context) error {
 func (c *Cloud) HBRClient() (hbrcloud.Client, error) {
 	return hbrcloud.New(hbrcloud.Config{Endpoint: c.Endpoint,
 		Credentials: staticCredentials{AccessKeyID: c.accessKeyID, AccessKeySecret: c.AccessKeySecret}})
+}
+
+// SetHBRSettings changes how the emulated Cloud Backup behaves (throughput, delays, activation); the
+// fields a caller leaves zero still replace the current ones, as the admin endpoint takes them whole.
+func (c *Cloud) SetHBRSettings(ctx context.Context, set hbr.Settings) error {
+	return c.admin(ctx, http.MethodPost, "/hbr/settings", set, nil)
 }

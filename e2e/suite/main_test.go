@@ -82,7 +82,8 @@ func setUp(ctx context.Context) (err error) {
 	if env.cloud, err = s.StartCloud(ctx, vault, flakyBucket, slowBucket, faultyBucket); err != nil {
 		return err
 	}
-	if env.a, err = s.StartCluster(ctx, "a"); err != nil {
+	// A also serves another cloud's CSI driver, as a cluster being migrated to Alibaba Cloud does.
+	if env.a, err = s.StartClusterWith(ctx, "a", harness.ClusterOptions{CSIDrivers: []harness.CSIDriver{foreignDriver}}); err != nil {
 		return err
 	}
 	// B is in another region, as for a migration; its nodes are in cn-beijing's zones.
@@ -90,18 +91,7 @@ func setUp(ctx context.Context) (err error) {
 		return err
 	}
 	for _, c := range []*harness.Cluster{env.a, env.b} {
-		if err := c.InstallVelero(ctx); err != nil {
-			return err
-		}
-		if _, err := c.Kubectl(ctx, nil, "-n", harness.VeleroNamespace, "create", "secret", "generic", credsSecret,
-			"--from-file=cloud="+env.cloud.SecretFile); err != nil {
-			return err
-		}
-		// csdr-controller from deploy/, running as a local process with the session's credentials file.
-		if err := c.InstallController(ctx); err != nil {
-			return err
-		}
-		if err := c.StartController(ctx); err != nil {
+		if err := install(ctx, c); err != nil {
 			return err
 		}
 	}
@@ -124,6 +114,22 @@ func setUp(ctx context.Context) (err error) {
 		}
 	}
 	return nil
+}
+
+// install installs Velero's CRDs, the credentials Secret and csdr-controller (from deploy/, running as
+// a local process with the session's credentials file) into c; its velero server is not started.
+func install(ctx context.Context, c *harness.Cluster) error {
+	if err := c.InstallVelero(ctx); err != nil {
+		return err
+	}
+	if _, err := c.Kubectl(ctx, nil, "-n", harness.VeleroNamespace, "create", "secret", "generic", credsSecret,
+		"--from-file=cloud="+env.cloud.SecretFile); err != nil {
+		return err
+	}
+	if err := c.InstallController(ctx); err != nil {
+		return err
+	}
+	return c.StartController(ctx)
 }
 
 // createLocation runs the `velero backup-location create` a user would, on the emulator's endpoint.
