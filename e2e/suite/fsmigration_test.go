@@ -146,7 +146,9 @@ func TestFilesystemMigrationToASameRegionCluster(t *testing.T) {
 	writerNode := src.Nodes()[0].Name
 	apply(t, src, ns, fmt.Sprintf(migrationApp, ns, writerNode))
 	for _, class := range []string{"nas", "gp3", "local"} {
-		t.Cleanup(func() { _, _ = src.Kubectl(context.Background(), nil, "delete", "storageclass", ns+"-"+class, "--ignore-not-found") })
+		t.Cleanup(func() {
+			_, _ = src.Kubectl(context.Background(), nil, "delete", "storageclass", ns+"-"+class, "--ignore-not-found")
+		})
 	}
 	require.NoError(t, os.MkdirAll(src.Nodes()[0].HostPath("/mnt/disks/"+ns), 0o755))
 	volumes := map[string]string{"shared": "writer", "ebs": "writer", "scratch": "writer"}
