@@ -32,3 +32,23 @@ func TestVolumeDataActionRunsAfterTheFamilies(t *testing.T) {
 		assert.Less(t, i, data, "%s runs before %s: %v", family, restoreaction.VolumeDataActionName, names)
 	}
 }
+
+// Velero runs no further action on an item an action skipped: the source action, which reads the
+// backup's FilesystemBackups for the restores' snapshots, must be the only one of ours on them.
+func TestVolumeSourceActionAloneOnFilesystemBackups(t *testing.T) {
+	// The families' AppliesTo looks for the restore in progress; an API that knows none answers at once.
+	serveFakeAPI(t, &fakeAPI{csdr: true})
+	log, _ := newLogger()
+	mgr := pluginhost.NewManager(t, log)
+	actions, err := mgr.GetRestoreItemActionsV2()
+	require.NoError(t, err)
+	var on []string
+	for _, a := range actions {
+		sel, err := a.AppliesTo()
+		require.NoError(t, err, a.Name())
+		if len(sel.IncludedResources) == 0 || slices.Contains(sel.IncludedResources, "filesystembackups.csdr.io") {
+			on = append(on, a.Name())
+		}
+	}
+	assert.Equal(t, []string{restoreaction.VolumeSourceActionName}, on)
+}

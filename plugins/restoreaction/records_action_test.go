@@ -12,14 +12,14 @@ import (
 func TestSkipRecords(t *testing.T) {
 	sel, err := SkipRecordsAction{}.AppliesTo()
 	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{"filesystembackups.csdr.io", "filesystemrestores.csdr.io"}, sel.IncludedResources)
+	// Not filesystembackups: Velero runs v1 actions first and no action after a skip, so the source
+	// action would never see them.
+	assert.Equal(t, []string{"filesystemrestores.csdr.io"}, sel.IncludedResources)
 
-	for _, kind := range []string{"FilesystemBackup", "FilesystemRestore"} {
-		item := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "csdr.io/v1alpha1", "kind": kind,
-			"metadata": map[string]any{"namespace": "velero", "name": "nightly-0f1e2d3c"}}}
-		out, err := SkipRecordsAction{}.Execute(&velero.RestoreItemActionExecuteInput{Item: item, ItemFromBackup: item})
-		require.NoError(t, err)
-		assert.True(t, out.SkipRestore, kind)
-		assert.Equal(t, item, out.UpdatedItem, "the item goes back explicitly: nil is unchanged only over gRPC")
-	}
+	item := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "csdr.io/v1alpha1", "kind": "FilesystemRestore",
+		"metadata": map[string]any{"namespace": "velero", "name": "r0-0f1e2d3c"}}}
+	out, err := SkipRecordsAction{}.Execute(&velero.RestoreItemActionExecuteInput{Item: item, ItemFromBackup: item})
+	require.NoError(t, err)
+	assert.True(t, out.SkipRestore)
+	assert.Equal(t, item, out.UpdatedItem, "the item goes back explicitly: nil is unchanged only over gRPC")
 }

@@ -2,7 +2,6 @@ package restoreaction
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/sirupsen/logrus"
@@ -18,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	kbclient "sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 	csdrv1alpha1 "github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 )
 
@@ -28,10 +26,6 @@ import (
 // register): this v2 action runs after the "csdr.io/restore-storage" family (v1), and its name sorts
 // after that family's too, so it sees the claim with its converted class and final name either way.
 const VolumeDataActionName = "csdr.io/restore-volume-data"
-
-// ErrCrossRegion is ACK Backup Center's refusal of a file volume restored in another region: HBR
-// restores a snapshot only within its vault's region.
-var ErrCrossRegion = errors.New("only disk type PVs support cross-region restore in current version")
 
 // Clients gives the action its Kubernetes client: one that knows the csdr.io kinds.
 type Clients interface {
@@ -61,8 +55,10 @@ func (a *VolumeDataAction) AppliesTo() (velero.ResourceSelector, error) {
 	return velero.ResourceSelector{IncludedResources: []string{"persistentvolumeclaims"}}, nil
 }
 
-// Execute implements riav2.RestoreItemAction. A claim whose backup carries no HBR snapshot is returned
-// as it came.
+// Execute implements riav2.RestoreItemAction. A claim the backup did not send through HBR (no
+// FilesystemBackupAnnotation) is returned as it came. For the others it records the restore with the
+// backup and the claim, and names the claim's FilesystemBackup as an additional item: Velero restores
+// it at once, before it creates the claim, and VolumeSourceAction completes the record from it.
 func (a *VolumeDataAction) Execute(in *velero.RestoreItemActionExecuteInput) (*velero.RestoreItemActionExecuteOutput, error) {
 	pvc, ok := in.Item.(*unstructured.Unstructured)
 	if !ok {
@@ -76,18 +72,15 @@ func (a *VolumeDataAction) Execute(in *velero.RestoreItemActionExecuteInput) (*v
 	if err != nil {
 		return nil, fmt.Errorf("claim %s/%s in the backup: %w", pvc.GetNamespace(), pvc.GetName(), err)
 	}
-	value, ok := fromMeta.GetAnnotations()[csdrv1alpha1.HBRSnapshotAnnotation]
+	ref, ok := fromMeta.GetAnnotations()[csdrv1alpha1.FilesystemBackupAnnotation]
 	if !ok {
 		return velero.NewRestoreItemActionExecuteOutput(pvc), nil
 	}
-	source, err := csdrv1alpha1.ParseRestoreSource(value)
+	fsbNamespace, fsbName, err := csdrv1alpha1.ParseFilesystemBackupRef(ref, in.Restore.Namespace)
 	if err != nil {
 		return nil, fmt.Errorf("claim %s/%s: %w", pvc.GetNamespace(), pvc.GetName(), err)
 	}
-	if source.Claim.UID == "" {
-		source.Claim.UID = fromMeta.GetUID()
-	}
-	if source.Claim.UID == "" {
+	if fromMeta.GetUID() == "" {
 		return nil, fmt.Errorf("claim %s/%s: the backup names no UID of the backed-up claim", pvc.GetNamespace(), pvc.GetName())
 	}
 	ctx := context.Background()
@@ -95,12 +88,17 @@ func (a *VolumeDataAction) Execute(in *velero.RestoreItemActionExecuteInput) (*v
 	if err != nil {
 		return nil, err
 	}
-	if err := sameRegion(ctx, c, source.Region); err != nil {
-		return nil, err
+	backup, err := backupRef(ctx, c, in.Restore)
+	if err != nil {
+		return nil, fmt.Errorf("claim %s/%s: %w", pvc.GetNamespace(), pvc.GetName(), err)
 	}
+	// The snapshot follows from the FilesystemBackup, which Velero restores (through
+	// VolumeSourceAction) as this claim's additional item.
+	source := csdrv1alpha1.RestoreSource{Backup: backup,
+		Claim: csdrv1alpha1.ClaimRef{Namespace: fromMeta.GetNamespace(), Name: fromMeta.GetName(), UID: fromMeta.GetUID()}}
 	target := targetClaim(pvc, in.Restore)
 	log := a.log.WithFields(logrus.Fields{"restore": in.Restore.Name, "claim": target.Namespace + "/" + target.Name,
-		"snapshot": source.SnapshotID})
+		"filesystemBackup": fsbNamespace + "/" + fsbName})
 	switch err := c.Get(ctx, types.NamespacedName{Namespace: target.Namespace, Name: target.Name}, &corev1.PersistentVolumeClaim{}); {
 	case err == nil:
 		// Velero will not create it either: restoring files under a claim in use would overwrite them.
@@ -127,8 +125,29 @@ func (a *VolumeDataAction) Execute(in *velero.RestoreItemActionExecuteInput) (*v
 	if err := holdClaim(pvc, record.Name); err != nil {
 		return nil, fmt.Errorf("claim %s/%s: %w", target.Namespace, target.Name, err)
 	}
+	// The record travels in the velero namespace, which the restore usually leaves out: Velero
+	// restores it for this claim whatever the restore's filters (and strips the annotation).
+	annotations := pvc.GetAnnotations()
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[velerov1.MustIncludeAdditionalItemRestoreAnnotation] = "true"
+	pvc.SetAnnotations(annotations)
 	log.WithField("record", record.Name).Info("files restored from HBR before the claim binds")
-	return velero.NewRestoreItemActionExecuteOutput(pvc).WithOperationID(record.Name), nil
+	out := velero.NewRestoreItemActionExecuteOutput(pvc).WithOperationID(record.Name)
+	out.AdditionalItems = []velero.ResourceIdentifier{{GroupResource: csdrv1alpha1.Resource("filesystembackups"),
+		Namespace: fsbNamespace, Name: fsbName}}
+	return out, nil
+}
+
+// backupRef is the restore's Backup as this cluster has it: Velero's backup sync gives it a UID of its
+// own, so the one the backup's records carry is the source cluster's.
+func backupRef(ctx context.Context, c kbclient.Client, restore *velerov1.Restore) (csdrv1alpha1.OwnerRef, error) {
+	var backup velerov1.Backup
+	if err := c.Get(ctx, types.NamespacedName{Namespace: restore.Namespace, Name: restore.Spec.BackupName}, &backup); err != nil {
+		return csdrv1alpha1.OwnerRef{}, fmt.Errorf("read backup %s/%s of restore %s: %w", restore.Namespace, restore.Spec.BackupName, restore.Name, err)
+	}
+	return csdrv1alpha1.OwnerRef{Name: backup.Name, UID: backup.UID}, nil
 }
 
 // volumeAwaiting is the name of the volume the claim names, when it exists in the cluster pointed at the
@@ -149,22 +168,6 @@ func volumeAwaiting(ctx context.Context, c kbclient.Client, pvc *unstructured.Un
 		return name, nil
 	}
 	return "", nil
-}
-
-// sameRegion refuses a snapshot of another region than the cluster's, in ACK's words.
-func sameRegion(ctx context.Context, c kbclient.Client, snapshotRegion string) error {
-	var nodes corev1.NodeList
-	if err := c.List(ctx, &nodes); err != nil {
-		return fmt.Errorf("list nodes for the cluster's region: %w", err)
-	}
-	region, err := alibaba.RegionOfNodes(nodes.Items)
-	if err != nil {
-		return fmt.Errorf("the cluster's region: %w", err)
-	}
-	if region != snapshotRegion {
-		return fmt.Errorf("%w (snapshot in %s, cluster in %s)", ErrCrossRegion, snapshotRegion, region)
-	}
-	return nil
 }
 
 // newRecord is the FilesystemRestore of a claim: named after the restore and the backed-up claim, in
@@ -192,8 +195,9 @@ func newRecord(restore *velerov1.Restore, source csdrv1alpha1.RestoreSource, tar
 	}
 }
 
-// createRecord creates the record, or accepts the one an earlier call made for the same restore and
-// snapshot: Velero may run the action again after a plugin restart.
+// createRecord creates the record, or accepts the one an earlier call made for the same restore of the
+// same claim: Velero may run the action again after a plugin restart. That one may name its snapshot
+// already.
 func createRecord(ctx context.Context, c kbclient.Client, record *csdrv1alpha1.FilesystemRestore) error {
 	err := c.Create(ctx, record)
 	switch {
@@ -208,10 +212,10 @@ func createRecord(ctx context.Context, c kbclient.Client, record *csdrv1alpha1.F
 	if err := c.Get(ctx, kbclient.ObjectKeyFromObject(record), &found); err != nil {
 		return fmt.Errorf("read filesystemrestore %s/%s: %w", record.Namespace, record.Name, err)
 	}
-	if found.Spec.Restore.UID != record.Spec.Restore.UID || found.Spec.Source.SnapshotID != record.Spec.Source.SnapshotID ||
+	if found.Spec.Restore.UID != record.Spec.Restore.UID || found.Spec.Source.Claim.UID != record.Spec.Source.Claim.UID ||
 		found.Spec.Target.Claim != record.Spec.Target.Claim {
-		return fmt.Errorf("filesystemrestore %s/%s exists for restore %s (uid %s) of snapshot %s into %s/%s, not this one",
-			found.Namespace, found.Name, found.Spec.Restore.Name, found.Spec.Restore.UID, found.Spec.Source.SnapshotID,
+		return fmt.Errorf("filesystemrestore %s/%s exists for restore %s (uid %s) of claim uid %s into %s/%s, not this one",
+			found.Namespace, found.Name, found.Spec.Restore.Name, found.Spec.Restore.UID, found.Spec.Source.Claim.UID,
 			found.Spec.Target.Claim.Namespace, found.Spec.Target.Claim.Name)
 	}
 	*record = found

@@ -18,10 +18,10 @@ var claimBindingAnnotations = []string{
 	"volume.kubernetes.io/storage-provisioner",
 }
 
-// claimRecordAnnotations point at the source cluster's record and snapshot. The restored claim drops
-// them: a later backup of it that does not go through HBR would otherwise carry a stale snapshot
-// reference, and a restore of that backup would bring back these files instead of the claim's own.
-var claimRecordAnnotations = []string{csdrv1alpha1.HBRSnapshotAnnotation, csdrv1alpha1.FilesystemBackupAnnotation}
+// claimRecordAnnotations point at the source cluster's record. The restored claim drops them: a later
+// backup of it that does not go through HBR would otherwise carry a stale reference, and a restore of
+// that backup would bring back these files instead of the claim's own.
+var claimRecordAnnotations = []string{csdrv1alpha1.FilesystemBackupAnnotation}
 
 // holdClaim makes the claim wait for the volume the controller fills: no volumeName, no binding
 // annotations, and a selector only that volume will match. A claim with a selector is never

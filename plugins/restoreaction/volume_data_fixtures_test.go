@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	"github.com/vmware-tanzu/velero/pkg/plugin/velero"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -37,13 +36,11 @@ func testScheme(t *testing.T) *runtime.Scheme {
 	return s
 }
 
-// clusterIn is a fake target cluster with two nodes in region, and objs.
-func clusterIn(t *testing.T, region string, objs ...kbclient.Object) kbclient.Client {
+// cluster is a fake target cluster with the restore's Backup (synced from the bucket, with a UID of
+// its own) and objs.
+func cluster(t *testing.T, objs ...kbclient.Object) kbclient.Client {
 	t.Helper()
-	for _, name := range []string{"node-a", "node-b"} {
-		objs = append(objs, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name,
-			Labels: map[string]string{corev1.LabelTopologyRegion: region}}})
-	}
+	objs = append(objs, &velerov1.Backup{ObjectMeta: metav1.ObjectMeta{Name: "nightly", Namespace: "velero", UID: "b-uid-here"}})
 	return crfake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(objs...).
 		WithStatusSubresource(&csdrv1alpha1.FilesystemRestore{}).Build()
 }
@@ -77,10 +74,10 @@ func input(pvc *unstructured.Unstructured, restore *velerov1.Restore) *velero.Re
 	return &velero.RestoreItemActionExecuteInput{Item: item, ItemFromBackup: pvc, Restore: restore}
 }
 
-const snapshotAnnotation = `{"backup":{"name":"nightly","uid":"b-uid-1"},"claim":{"namespace":"shop","name":"data","uid":"7d1e4c2a-0000-4000-8000-000000000001"},` +
-	`"region":"cn-hangzhou","vaultName":"ack-backup-data","vaultID":"v-0001","snapshotID":"s-0001","snapshotHash":"h-0001","bytesTotal":4096}`
+// fsbRef is the claim's FilesystemBackupAnnotation: the record the backup made of its volume.
+const fsbRef = "velero/nightly-7d1e4c2a"
 
-// backedUpClaim is a claim of the backup; annotations may carry the snapshot reference.
+// backedUpClaim is a claim of the backup; annotations may name its FilesystemBackup.
 func backedUpClaim(annotations map[string]string) *unstructured.Unstructured {
 	pvc := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "PersistentVolumeClaim",

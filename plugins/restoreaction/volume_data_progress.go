@@ -9,7 +9,6 @@ import (
 	"github.com/vmware-tanzu/velero/pkg/plugin/velero"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
-	kbclient "sigs.k8s.io/controller-runtime/pkg/client"
 
 	csdrv1alpha1 "github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 )
@@ -70,14 +69,11 @@ func (a *VolumeDataAction) Cancel(operationID string, restore *velerov1.Restore)
 	}
 	record := &csdrv1alpha1.FilesystemRestore{}
 	record.Namespace, record.Name = restore.Namespace, operationID
-	patch := kbclient.RawPatch(types.MergePatchType, []byte(`{"spec":{"cancel":true}}`))
-	if err := c.Patch(context.Background(), record, patch); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("cancel filesystemrestore %s/%s: %w", restore.Namespace, operationID, err)
-	}
-	return nil
+	return cancelRecord(context.Background(), c, record)
 }
 
-// AreAdditionalItemsReady implements riav2.RestoreItemAction; the action returns no additional items.
+// AreAdditionalItemsReady implements riav2.RestoreItemAction. The claim's FilesystemBackup is never
+// created, so there is nothing to wait for (the action does not ask Velero to wait either).
 func (a *VolumeDataAction) AreAdditionalItemsReady([]velero.ResourceIdentifier, *velerov1.Restore) (bool, error) {
 	return true, nil
 }

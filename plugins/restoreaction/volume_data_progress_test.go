@@ -49,13 +49,16 @@ func TestVolumeDataProgress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := clusterIn(t, "cn-hangzhou")
+			c := cluster(t)
 			a, _ := newVolumeAction(c)
 			restore := veleroRestore(nil)
-			out, err := a.Execute(input(backedUpClaim(map[string]string{csdrv1alpha1.HBRSnapshotAnnotation: snapshotAnnotation}), restore))
+			out, err := a.Execute(input(backedUpClaim(map[string]string{csdrv1alpha1.FilesystemBackupAnnotation: fsbRef}), restore))
 			require.NoError(t, err)
 			var record csdrv1alpha1.FilesystemRestore
 			require.NoError(t, c.Get(context.Background(), types.NamespacedName{Namespace: "velero", Name: out.OperationID}, &record))
+			// The source action named the snapshot and the backup's size.
+			record.Spec.Source.SnapshotID, record.Spec.Source.BytesTotal = "s-0001", 4096
+			require.NoError(t, c.Update(context.Background(), &record))
 			record.Status = tt.status
 			require.NoError(t, c.Status().Update(context.Background(), &record))
 
@@ -76,16 +79,16 @@ func TestVolumeDataProgress(t *testing.T) {
 }
 
 func TestVolumeDataProgressOfAMissingRecord(t *testing.T) {
-	a, _ := newVolumeAction(clusterIn(t, "cn-hangzhou"))
+	a, _ := newVolumeAction(cluster(t))
 	_, err := a.Progress("r1-gone", veleroRestore(nil))
 	assert.ErrorContains(t, err, "read filesystemrestore velero/r1-gone of operation r1-gone")
 }
 
 func TestVolumeDataCancel(t *testing.T) {
-	c := clusterIn(t, "cn-hangzhou")
+	c := cluster(t)
 	a, _ := newVolumeAction(c)
 	restore := veleroRestore(nil)
-	out, err := a.Execute(input(backedUpClaim(map[string]string{csdrv1alpha1.HBRSnapshotAnnotation: snapshotAnnotation}), restore))
+	out, err := a.Execute(input(backedUpClaim(map[string]string{csdrv1alpha1.FilesystemBackupAnnotation: fsbRef}), restore))
 	require.NoError(t, err)
 
 	require.NoError(t, a.Cancel(out.OperationID, restore))
