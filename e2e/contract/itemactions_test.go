@@ -85,9 +85,11 @@ func TestRecordActionsThroughVeleroGRPC(t *testing.T) {
 	require.NoError(t, dia.Execute(&velero.DeleteItemActionExecuteInput{Item: record, Backup: contractBackup()}))
 	assert.Contains(t, api.seen(), "GET /apis/csdr.io/v1alpha1/namespaces/velero/filesystembackups/nightly-0f1e2d3c")
 
+	restoreRecord := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "csdr.io/v1alpha1", "kind": "FilesystemRestore",
+		"metadata": map[string]any{"namespace": "velero", "name": "r0-0f1e2d3c", "uid": "rec-2"}}}
 	ria, err := mgr.GetRestoreItemAction("csdr.io/skip-records")
 	require.NoError(t, err)
-	res, err := ria.Execute(&velero.RestoreItemActionExecuteInput{Item: record, ItemFromBackup: record,
+	res, err := ria.Execute(&velero.RestoreItemActionExecuteInput{Item: restoreRecord, ItemFromBackup: restoreRecord,
 		Restore: &velerov1.Restore{ObjectMeta: metav1.ObjectMeta{Namespace: "velero", Name: "r1"}}})
 	require.NoError(t, err)
 	assert.True(t, res.SkipRestore)
