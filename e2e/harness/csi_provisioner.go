@@ -49,6 +49,12 @@ func (l *csiLayer) provisionClaims(ctx context.Context) {
 		if pvc.Spec.VolumeName != "" || pvc.DeletionTimestamp != nil || named[pvc.UID] || l.created[l.claimPV[string(pvc.UID)]] {
 			continue
 		}
+		// As the CSI external-provisioner: a claim with a selector waits for a matching volume, never
+		// a new one ("claim Selector is not supported"). Restores hold claims that way until their
+		// data is in.
+		if pvc.Spec.Selector != nil {
+			continue
+		}
 		class, d, ok := l.classOf(pvc)
 		if !ok {
 			continue

@@ -20,6 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/hbr"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/harness"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
@@ -171,12 +172,16 @@ func TestFilesystemMigrationToASameRegionCluster(t *testing.T) {
 	require.NoError(t, dst.Client.List(ctx(t), &records, client.InNamespace(harness.VeleroNamespace),
 		client.MatchingLabels{v1alpha1.RestoreNameLabel: r.Name}))
 	require.Len(t, records.Items, 3)
+	// The data is in when HBR's restore job completes; the claims bind only after that.
+	state, err := env.cloud.HBRState(ctx(t))
+	require.NoError(t, err)
 	var dataIn time.Time
 	for _, rec := range records.Items {
 		assert.Equal(t, v1alpha1.PhaseCompleted, rec.Status.Phase, "%s: %s", rec.Name, rec.Status.Message)
-		require.NotNil(t, rec.Status.CompletionTimestamp, rec.Name)
-		if rec.Status.CompletionTimestamp.After(dataIn) {
-			dataIn = rec.Status.CompletionTimestamp.Time
+		require.NotNil(t, rec.Status.HBR, rec.Name)
+		done := restoreJobCompleted(t, state, rec.Status.HBR.RestoreID)
+		if done.After(dataIn) {
+			dataIn = done
 		}
 	}
 	for claim, class := range map[string]string{"shared": ns + "-disk", "ebs": ns + "-cnfs-nas", "scratch": ns + "-cnfs-nas"} {
@@ -196,6 +201,19 @@ func TestFilesystemMigrationToASameRegionCluster(t *testing.T) {
 		assert.False(t, pod.Status.StartTime.Time.Before(dataIn.Truncate(time.Second)),
 			"pod %s started at %s, before the last volume's data was in at %s", name, pod.Status.StartTime, dataIn)
 	}
+}
+
+// restoreJobCompleted is when the emulator's HBR finished a restore job.
+func restoreJobCompleted(t *testing.T, st hbr.State, id string) time.Time {
+	t.Helper()
+	for _, j := range st.RestoreJobs {
+		if j.ID == id {
+			require.NotNil(t, j.Completed, "restore job %s is not complete", id)
+			return *j.Completed
+		}
+	}
+	require.Failf(t, "no restore job", "HBR holds no restore job %s", id)
+	return time.Time{}
 }
 
 // writeTree writes a small tree of files with distinct modes, one of 1 MiB of random bytes, into a pod's
