@@ -12,10 +12,8 @@ import (
 	crclient "sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/operation"
 )
-
-// bytesUnit is the operation's unit: the record counts the volume's bytes.
-const bytesUnit = "Bytes"
 
 // Progress implements BackupItemAction v2. Velero starts the plugin for every call, every few
 // seconds, so Progress only reads the record the controller keeps; it never calls HBR. A record that
@@ -43,36 +41,8 @@ func (a *FilesystemVolumesAction) Progress(operationID string, backup *velerov1.
 // progressOf maps a record's status onto Velero's operation.
 func progressOf(rec *v1alpha1.FilesystemBackup, now time.Time) velero.OperationProgress {
 	st := rec.Status
-	phase := st.Phase
-	if phase == "" {
-		phase = v1alpha1.PhaseNew
-	}
-	p := velero.OperationProgress{
-		Completed:      phase.IsTerminal(),
-		NCompleted:     st.Progress.BytesDone,
-		NTotal:         st.Progress.BytesTotal,
-		OperationUnits: bytesUnit,
-		Description:    string(phase),
-		Updated:        now,
-	}
-	if st.Message != "" {
-		p.Description += ": " + st.Message
-	}
-	if st.StartTimestamp != nil {
-		p.Started = st.StartTimestamp.UTC()
-	}
-	if p.Completed && st.CompletionTimestamp != nil {
-		p.Updated = st.CompletionTimestamp.UTC()
-	}
-	if p.Completed && !phase.IsSuccess() {
-		// Velero fails an operation only when Err is set: a terminal phase without a message still
-		// has to say what happened.
-		p.Err = st.Message
-		if p.Err == "" {
-			p.Err = fmt.Sprintf("filesystembackup %s/%s ended %s", rec.Namespace, rec.Name, phase)
-		}
-	}
-	return p
+	return operation.Progress(operation.Record{Kind: "filesystembackup", Namespace: rec.Namespace, Name: rec.Name,
+		Phase: st.Phase, Message: st.Message, Progress: st.Progress, Started: st.StartTimestamp, Completed: st.CompletionTimestamp}, now)
 }
 
 // Cancel implements BackupItemAction v2: it asks the controller to stop the job (Velero calls it when

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	csdrv1alpha1 "github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/operation"
 )
 
 // Progress implements riav2.RestoreItemAction. It reads the record only: Velero starts the plugin for
@@ -29,35 +30,12 @@ func (a *VolumeDataAction) Progress(operationID string, restore *velerov1.Restor
 	return recordProgress(record, time.Now()), nil
 }
 
-// recordProgress is Velero's view of a record at now.
+// recordProgress is Velero's view of a record at now. Until HBR says a total, the backup's is the best.
 func recordProgress(r *csdrv1alpha1.FilesystemRestore, now time.Time) velero.OperationProgress {
 	st := r.Status
-	phase := st.Phase
-	if phase == "" {
-		phase = csdrv1alpha1.PhaseNew
-	}
-	p := velero.OperationProgress{NCompleted: st.Progress.BytesDone, NTotal: st.Progress.BytesTotal,
-		OperationUnits: "Bytes", Description: string(phase), Completed: phase.IsTerminal(), Updated: now}
-	if p.NTotal == 0 {
-		// HBR says a total once the job runs; until then the backup's is the best one.
-		p.NTotal = r.Spec.Source.BytesTotal
-	}
-	if st.Message != "" {
-		p.Description += ": " + st.Message
-	}
-	if st.StartTimestamp != nil {
-		p.Started = st.StartTimestamp.Time
-	}
-	if p.Completed && st.CompletionTimestamp != nil {
-		p.Updated = st.CompletionTimestamp.Time
-	}
-	if p.Completed && !phase.IsSuccess() {
-		p.Err = st.Message
-		if p.Err == "" {
-			p.Err = fmt.Sprintf("filesystemrestore %s/%s ended %s", r.Namespace, r.Name, phase)
-		}
-	}
-	return p
+	return operation.Progress(operation.Record{Kind: "filesystemrestore", Namespace: r.Namespace, Name: r.Name,
+		Phase: st.Phase, Message: st.Message, Progress: st.Progress, Started: st.StartTimestamp, Completed: st.CompletionTimestamp,
+		ExpectedBytes: r.Spec.Source.BytesTotal}, now)
 }
 
 // Cancel implements riav2.RestoreItemAction: it asks the controller to stop, which cancels the HBR job
