@@ -1,7 +1,9 @@
 package contract
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -49,7 +51,10 @@ func TestFilesystemVolumesThroughVeleroGRPCWithoutTheController(t *testing.T) {
 	assert.Empty(t, extra)
 	assert.Empty(t, opID)
 	assert.Empty(t, post)
-	assert.Contains(t, logs.String(), "csdr-controller is not installed: files of claim shop/files are not backed up")
+	// The plugin's log reaches Velero's logger through go-plugin's stream, after the call returns.
+	assert.Eventually(t, func() bool {
+		return strings.Contains(logs.String(), "csdr-controller is not installed: files of claim shop/files are not backed up")
+	}, 10*time.Second, 20*time.Millisecond, "the warning reaches Velero's log")
 	assert.Contains(t, api.seen(), "GET /apis/csdr.io/v1alpha1", "the plugin asked the cluster")
 }
 
