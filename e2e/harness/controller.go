@@ -51,7 +51,11 @@ func (c *Cluster) InstallController(ctx context.Context) error {
 // session's key, metrics and probes on loopback ports, leader election on, and a resync period of a
 // second so that tests see HBR's progress quickly. ClusterOptions.ControllerArgs come last and win.
 // Install it first (InstallController): it runs as the Deployment's ServiceAccount.
-func (c *Cluster) StartController(ctx context.Context) error {
+func (c *Cluster) StartController(ctx context.Context) error { return c.StartControllerWithEnv(ctx) }
+
+// StartControllerWithEnv is StartController with variables added to the controller's environment after
+// ClusterOptions.ControllerEnv, as a user sets them in the Deployment (KUBELET_ROOT_PATH, say).
+func (c *Cluster) StartControllerWithEnv(ctx context.Context, env ...string) error {
 	if c.csdr.proc != nil {
 		return fmt.Errorf("cluster %s: csdr-controller is already running", c.Name)
 	}
@@ -72,8 +76,8 @@ func (c *Cluster) StartController(ctx context.Context) error {
 		"--hbr-endpoint=" + cloud.Endpoint, "--credentials-file=" + cloud.SecretFile,
 		"--metrics-bind-address=" + cp.metrics, "--health-probe-bind-address=" + cp.probes,
 		"--leader-elect=true", "--resync-period=1s"}, c.opts.ControllerArgs...)
-	env := append(slices.Clone(c.env), c.opts.ControllerEnv...)
-	if cp.proc, err = c.session.Procs.Start(c.Name+"/csdr-controller", c.logPath("csdr-controller"), env,
+	procEnv := append(append(slices.Clone(c.env), c.opts.ControllerEnv...), env...)
+	if cp.proc, err = c.session.Procs.Start(c.Name+"/csdr-controller", c.logPath("csdr-controller"), procEnv,
 		c.session.Bins.Controller, args...); err != nil {
 		return err
 	}
