@@ -117,9 +117,7 @@ func testCSDRValidation(t *testing.T, c *harness.Cluster, ns string) {
 			name, want string
 			edit       func(*csdr.FilesystemRestoreSpec)
 		}{
-			{"no snapshot", "spec.source.snapshotID", func(s *csdr.FilesystemRestoreSpec) { s.Source.SnapshotID = "" }},
-			{"no snapshot hash", "spec.source.snapshotHash", func(s *csdr.FilesystemRestoreSpec) { s.Source.SnapshotHash = "" }},
-			{"region not an ID", "spec.source.region in body should match", func(s *csdr.FilesystemRestoreSpec) { s.Source.Region = "" }},
+			{"region not an ID", "spec.source.region in body should match", func(s *csdr.FilesystemRestoreSpec) { s.Source.Region = "CN_HANGZHOU" }},
 			{"no temporary pod", "spec.target.temporaryPod", func(s *csdr.FilesystemRestoreSpec) { s.Target.TemporaryPod = "" }},
 			{"no restore UID", "spec.restore.uid in body should be at least 1 chars long", func(s *csdr.FilesystemRestoreSpec) { s.Restore.UID = "" }},
 		} {
@@ -130,8 +128,17 @@ func testCSDRValidation(t *testing.T, c *harness.Cluster, ns string) {
 			})
 		}
 
+		// The claim's restore item action creates the record with the backup and the claim; the
+		// FilesystemBackup's action then names the snapshot, once.
 		fsr := validFSR(ns, "immutable")
-		require.NoError(t, c.Client.Create(ctx(t), fsr))
+		full := fsr.Spec.Source
+		fsr.Spec.Source = csdr.RestoreSource{Backup: full.Backup, Claim: full.Claim}
+		require.NoError(t, c.Client.Create(ctx(t), fsr), "a source without its snapshot yet")
+		fsr.Spec.Source = full
+		require.NoError(t, c.Client.Update(ctx(t), fsr), "the snapshot named once")
+		other := fsr.DeepCopy()
+		other.Spec.Source.SnapshotID = "s-other"
+		requireInvalid(t, c.Client.Update(ctx(t), other), "source is immutable once it names a snapshot")
 		moved := fsr.DeepCopy()
 		moved.Spec.Target.Claim.Name = "other"
 		requireInvalid(t, c.Client.Update(ctx(t), moved), "target is immutable")
