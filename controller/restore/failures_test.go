@@ -47,7 +47,7 @@ func TestFailures(t *testing.T) {
 		prepare func(w *world)
 		want    string
 	}{
-		{"another region", func(w *world) { w.reg.target.Region = "cn-shanghai" },
+		{"another region", func(w *world) { w.r.Env.Region, w.reg.target.Region = "cn-shanghai", "cn-shanghai" },
 			"only disk type PVs support cross-region restore in current version (snapshot in cn-hangzhou, cluster in cn-shanghai)"},
 		{"HBR not activated", func(w *world) { w.reg.err = errNotActivated }, "HBRError: check HBR vault error"},
 		{"no agent on the node", func(w *world) { w.podNode = "node-without-agent" },

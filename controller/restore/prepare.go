@@ -36,8 +36,9 @@ func (s *step) prepare(ctx context.Context) (ctrl.Result, error) {
 			src.Claim.Namespace, src.Claim.Name, src.Backup.Name))
 	}
 	// No temporary object for a snapshot HBR cannot restore here.
-	if region := s.r.Env.Region; region != "" && src.Region != region {
-		return s.finish(ctx, v1alpha1.PhaseFailed, fmt.Sprintf("%s (snapshot in %s, cluster in %s)", msgCrossRegion, src.Region, region))
+	// The registration's region is the cluster's too (hbrsetup uses it), so this is the one check.
+	if src.Region != s.r.Env.Region {
+		return s.finish(ctx, v1alpha1.PhaseFailed, fmt.Sprintf("%s (snapshot in %s, cluster in %s)", msgCrossRegion, src.Region, s.r.Env.Region))
 	}
 	// A target claim already bound elsewhere would never take the restored volume: no HBR work for it.
 	var target corev1.PersistentVolumeClaim
@@ -101,9 +102,6 @@ func (s *step) startJob(ctx context.Context, path string) (ctrl.Result, error) {
 		return s.hbrFailed(ctx, "Ensure", err)
 	}
 	src := s.rec.Spec.Source
-	if target.Region != src.Region {
-		return s.finish(ctx, v1alpha1.PhaseFailed, fmt.Sprintf("%s (snapshot in %s, cluster in %s)", msgCrossRegion, src.Region, target.Region))
-	}
 	st := &s.rec.Status
 	if st.HBR == nil || st.HBR.CreatingSince == nil {
 		now := metav1.NewTime(s.r.now())
