@@ -11,7 +11,6 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
@@ -27,6 +26,7 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/buildinfo"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/hbr"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/clusteridentity"
 )
 
 // Scheme knows every kind the controller reads or writes.
@@ -114,12 +114,8 @@ func environment(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, 
 	e := env.Env{Namespace: opts.Namespace, Region: opts.Region, Identity: opts.ClusterIdentity, PodsDir: opts.PodsDir,
 		ConfigMap: opts.ConfigMap, TokenSecret: opts.TokenSecret, ResyncPeriod: opts.ResyncPeriod,
 		Clock: clock.RealClock{}, Log: log}
-	if e.Identity == "" {
-		var ns corev1.Namespace
-		if err := c.Get(ctx, types.NamespacedName{Name: "kube-system"}, &ns); err != nil {
-			return env.Env{}, fmt.Errorf("read namespace kube-system for the cluster's identity: %w", err)
-		}
-		e.Identity = string(ns.UID)
+	if e.Identity, err = clusteridentity.Resolve(ctx, c, opts.ClusterIdentity); err != nil {
+		return env.Env{}, err
 	}
 	if e.Region == "" {
 		if e.Region, err = nodesRegion(ctx, c); err != nil {

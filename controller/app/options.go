@@ -12,6 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/clusteridentity"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/kubelet"
 )
 
@@ -52,7 +53,8 @@ type Options struct {
 	// TokenSecret is the Secret in Namespace that keeps the HBR container cluster's token (key
 	// HBR_TOKEN) for the hbr-client agents.
 	TokenSecret string
-	// ClusterIdentity is what the cluster registers with HBR as; "" is the UID of kube-system.
+	// ClusterIdentity is what the cluster registers with HBR as and the source of its backups; "" is the
+	// UID of kube-system (pkg/clusteridentity).
 	ClusterIdentity string
 	// MountPodImage is the image of the temporary pods that mount a claim no Running pod mounts.
 	MountPodImage string
@@ -75,6 +77,7 @@ func DefaultOptions(getenv func(string) string) Options {
 		TokenSecret: "csdr-hbr-token", MountPodImage: DefaultMountPodImage, MetricsAddress: ":8080", HealthProbeAddress: ":8081",
 		LeaderElect: true, LeaderElectionID: "csdr-controller.csdr.io", BackupWorkers: 4, RestoreWorkers: 4,
 		ResyncPeriod: 5 * time.Second, LogLevel: "info", CredentialsFile: getenv(EnvCredentialsFile),
+		ClusterIdentity: getenv(clusteridentity.EnvVar),
 	}
 	if ns := getenv(EnvPodNamespace); ns != "" {
 		o.Namespace = ns
@@ -95,7 +98,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.PodsDir, "kubelet-root-path", o.PodsDir, "the kubelet's pods directory on the nodes (env "+EnvKubeletRootPath+", ACK's name)")
 	fs.StringVar(&o.ConfigMap, "config-map", o.ConfigMap, "ConfigMap in the namespace with run-time settings")
 	fs.StringVar(&o.TokenSecret, "token-secret", o.TokenSecret, "Secret in the namespace that keeps the HBR_TOKEN the hbr-client agents register with")
-	fs.StringVar(&o.ClusterIdentity, "cluster-identity", o.ClusterIdentity, "what the cluster registers with HBR as; empty is the UID of the kube-system namespace")
+	fs.StringVar(&o.ClusterIdentity, "cluster-identity", o.ClusterIdentity, "the cluster's identity: what it registers with HBR as and the source of its backups in a shared vault (env "+clusteridentity.EnvVar+", which velero server must carry too); empty is the UID of the kube-system namespace")
 	fs.StringVar(&o.MountPodImage, "mount-pod-image", o.MountPodImage, "image of the temporary pods that mount a claim no Running pod mounts")
 	fs.StringVar(&o.MetricsAddress, "metrics-bind-address", o.MetricsAddress, "address of the Prometheus metrics endpoint; 0 turns it off")
 	fs.StringVar(&o.HealthProbeAddress, "health-probe-bind-address", o.HealthProbeAddress, "address of /healthz and /readyz")

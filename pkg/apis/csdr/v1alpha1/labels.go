@@ -62,3 +62,15 @@ const (
 	VirtualNodeLabel = "type"
 	VirtualNodeValue = "virtual-kubelet"
 )
+
+// Keys that tie a backup and its data to the cluster that made it, so that clusters sharing one vault
+// never delete each other's data (ACK Backup Center's "source cluster").
+const (
+	// SourceClusterKey carries the identity (pkg/clusteridentity) of the cluster that made a backup:
+	// an annotation on the Backup (in the vault and in every cluster it is synced to), a label on its
+	// FilesystemBackups and a tag on its ECS snapshots.
+	SourceClusterKey = "csdr.io/source-cluster"
+	// DataLocationsAnnotation on a Backup lists where each volume's data is and whether it still
+	// exists (pkg/datalocation), for `velero backup describe`.
+	DataLocationsAnnotation = "csdr.io/data-locations"
+)
