@@ -7,9 +7,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -24,6 +26,10 @@ const Namespace = "kube-system"
 // Resolve returns override if it is set, else the UID of kube-system.
 func Resolve(ctx context.Context, c client.Reader, override string) (string, error) {
 	if override != "" {
+		// The identity is a label value on records and a tag on snapshots.
+		if errs := validation.IsValidLabelValue(override); len(errs) > 0 {
+			return "", fmt.Errorf("cluster identity %q (%s): %s", override, EnvVar, strings.Join(errs, "; "))
+		}
 		return override, nil
 	}
 	var ns corev1.Namespace

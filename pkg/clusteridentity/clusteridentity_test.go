@@ -28,6 +28,9 @@ func TestResolve(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "rebuilt-prod", id, "the override needs no API call")
 
+	_, err = Resolve(ctx, empty, "prod cluster")
+	assert.ErrorContains(t, err, `cluster identity "prod cluster" (CSDR_CLUSTER_IDENTITY)`, "it must be a label value")
+
 	_, err = Resolve(ctx, empty, "")
 	assert.ErrorContains(t, err, "read namespace kube-system for the cluster's identity")
 
