@@ -56,4 +56,3 @@ func TestUntaggedSnapshotsAreDeletedByAnyCluster(t *testing.T) {
 	require.NoError(t, newPlugin(t, srv, "region=cn-hangzhou").DeleteSnapshot(id))
 	assert.Empty(t, srv.ECS().State().Snapshots)
 }
-
