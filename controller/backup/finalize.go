@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/sirupsen/logrus"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -15,8 +16,8 @@ import (
 )
 
 // finalize lets a record go: its job stopped, its snapshot deleted when the delete item action asked
-// for it (a Velero backup deletion; a record deleted otherwise leaves the snapshot to its retention),
-// its temporary pod gone. HBR failures that retrying cannot mend (the vault deleted, access denied)
+// for it (a Velero backup deletion; a record deleted otherwise leaves the snapshot to its retention)
+// and this cluster made the record, its temporary pod gone. HBR failures that retrying cannot mend (the vault deleted, access denied)
 // are reported and do not keep the record.
 func (s *step) finalize(ctx context.Context) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(s.fsb, v1alpha1.SnapshotFinalizer) {
@@ -47,17 +48,8 @@ func (s *step) finalize(ctx context.Context) (ctrl.Result, error) {
 		}
 	}
 	if h != nil && h.SnapshotID != "" && s.fsb.Annotations[v1alpha1.DeleteSnapshotAnnotation] == "true" {
-		if err := s.r.hbr.DeleteSnapshot(ctx, h.Region, h.VaultID, h.SnapshotID); err != nil {
-			metrics.HBRError("DeleteSnapshot", err)
-			if transient(err) {
-				s.log.WithError(err).Warn("deleting the HBR snapshot failed; retrying")
-				return s.again(), nil
-			}
-			s.event(corev1.EventTypeWarning, "SnapshotDeleteFailed", "HBR snapshot %s of vault %s is left to its retention: %v", h.SnapshotID, h.VaultID, err)
-			s.log.WithError(err).Warn("HBR snapshot not deleted; it goes when its retention runs out")
-		} else {
-			s.event(corev1.EventTypeNormal, "SnapshotDeleted", "deleted HBR snapshot %s of vault %s", h.SnapshotID, h.VaultID)
-			s.log.WithField("snapshot", h.SnapshotID).Info("HBR snapshot deleted")
+		if retry := s.deleteSnapshot(ctx, h); retry {
+			return s.again(), nil
 		}
 	}
 	if err := s.cleanUp(ctx); err != nil {
@@ -68,6 +60,33 @@ func (s *step) finalize(ctx context.Context) (ctrl.Result, error) {
 		return ctrl.Result{}, fmt.Errorf("remove finalizer of FilesystemBackup %s/%s: %w", s.fsb.Namespace, s.fsb.Name, err)
 	}
 	return ctrl.Result{}, nil
+}
+
+// deleteSnapshot deletes the record's HBR snapshot when this cluster made the record: its source
+// label is empty (made before clusters shared vaults) or this cluster's identity. Another cluster's
+// snapshot is kept for it: the backup goes from this cluster only, and its source can still restore
+// it. retry is true after a failure that may pass.
+func (s *step) deleteSnapshot(ctx context.Context, h *v1alpha1.BackupJob) (retry bool) {
+	log := s.log.WithFields(logrus.Fields{"snapshot": h.SnapshotID, "vault": h.VaultID})
+	if source := s.fsb.Labels[v1alpha1.SourceClusterKey]; source != "" && source != s.r.env.Identity {
+		s.event(corev1.EventTypeNormal, "SnapshotKept", "HBR snapshot %s of vault %s was made by cluster %s: kept for it", h.SnapshotID, h.VaultID, source)
+		log.WithFields(logrus.Fields{"sourceCluster": source, "cluster": s.r.env.Identity}).
+			Info("HBR snapshot was made by another cluster: kept for it")
+		return false
+	}
+	if err := s.r.hbr.DeleteSnapshot(ctx, h.Region, h.VaultID, h.SnapshotID); err != nil {
+		metrics.HBRError("DeleteSnapshot", err)
+		if transient(err) {
+			log.WithError(err).Warn("deleting the HBR snapshot failed; retrying")
+			return true
+		}
+		s.event(corev1.EventTypeWarning, "SnapshotDeleteFailed", "HBR snapshot %s of vault %s is left to its retention: %v", h.SnapshotID, h.VaultID, err)
+		log.WithError(err).Warn("HBR snapshot not deleted; it goes when its retention runs out")
+		return false
+	}
+	s.event(corev1.EventTypeNormal, "SnapshotDeleted", "deleted HBR snapshot %s of vault %s", h.SnapshotID, h.VaultID)
+	log.Info("HBR snapshot deleted")
+	return false
 }
 
 // cleanUp deletes the record's temporary pod, if any, and lets go of its node. It looks the pod up by

@@ -35,17 +35,25 @@ func (w *world) deleteRecord(t *testing.T, r *backup.Reconciler, name string) {
 
 func TestDeletionDeletesTheSnapshotOnlyWhenAsked(t *testing.T) {
 	tests := []struct {
-		name         string
-		annotate     bool
+		name     string
+		annotate bool
+		// source is the record's source-cluster label: "" for records made before clusters shared vaults.
+		source       string
 		deleteVault  bool
 		wantSnaps    int
 		wantEvent    string
 		wantNoEvents string
+		wantLog      string
 	}{
 		{name: "annotated by the delete item action", annotate: true, wantSnaps: 0, wantEvent: "Normal SnapshotDeleted deleted HBR snapshot "},
 		{name: "deleted otherwise: left to retention", annotate: false, wantSnaps: 1, wantNoEvents: "SnapshotDeleted"},
 		{name: "vault gone: reported, record released", annotate: true, deleteVault: true, wantSnaps: 0,
 			wantEvent: "Warning SnapshotDeleteFailed HBR snapshot "},
+		{name: "made in this cluster: deleted", annotate: true, source: testenv.Identity, wantSnaps: 0,
+			wantEvent: "Normal SnapshotDeleted deleted HBR snapshot "},
+		{name: "made by another cluster: kept for it, record released", annotate: true, source: "uid-of-cluster-a", wantSnaps: 1,
+			wantEvent: "Normal SnapshotKept HBR snapshot ", wantNoEvents: "SnapshotDeleted",
+			wantLog: "HBR snapshot was made by another cluster: kept for it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,8 +68,11 @@ func TestDeletionDeletesTheSnapshotOnlyWhenAsked(t *testing.T) {
 			require.Len(t, w.e.State().Snapshots, 1)
 			if tt.annotate {
 				fsb.Annotations = map[string]string{v1alpha1.DeleteSnapshotAnnotation: "true"}
-				require.NoError(t, w.c.Update(context.Background(), fsb))
 			}
+			if tt.source != "" {
+				fsb.Labels[v1alpha1.SourceClusterKey] = tt.source
+			}
+			require.NoError(t, w.c.Update(context.Background(), fsb))
 			if tt.deleteVault {
 				require.NoError(t, w.e.Srv.HBR().DeleteVault(fsb.Status.HBR.VaultID))
 			}
@@ -76,6 +87,12 @@ func TestDeletionDeletesTheSnapshotOnlyWhenAsked(t *testing.T) {
 			}
 			if tt.wantNoEvents != "" {
 				assert.NotContains(t, events, tt.wantNoEvents)
+			}
+			if tt.source != "" && tt.source != testenv.Identity {
+				assert.Contains(t, events, " of vault "+fsb.Status.HBR.VaultID+" was made by cluster "+tt.source+": kept for it")
+			}
+			if tt.wantLog != "" {
+				assert.True(t, logged(w.e, tt.wantLog), "log %q", tt.wantLog)
 			}
 		})
 	}
@@ -174,4 +191,13 @@ func TestDeletionFindsAJobWhoseIDWasLost(t *testing.T) {
 		jobs := w.e.State().BackupJobs
 		return len(jobs) == 1 && jobs[0].Status == "CANCELED"
 	}, 10*time.Second, 10*time.Millisecond)
+}
+
+func logged(e *testenv.Env, msg string) bool {
+	for _, entry := range e.Logs.AllEntries() {
+		if entry.Message == msg {
+			return true
+		}
+	}
+	return false
 }

@@ -30,6 +30,8 @@ type Kube interface {
 	Client() (crclient.Client, error)
 	// Discovery tells whether the cluster serves the csdr.io kinds at all.
 	Discovery() (discovery.DiscoveryInterface, error)
+	// Identity is this cluster's identity (pkg/clusteridentity), the source label of its records.
+	Identity(ctx context.Context) (string, error)
 }
 
 // FilesystemVolumesAction is the v2 backup item action on claims that hands the files of every
@@ -145,7 +147,12 @@ func (a *FilesystemVolumesAction) decide(ctx context.Context, c crclient.Client,
 		log.Info(d.Detail)
 		return nil, nil
 	}
-	rec, err := newRecord(claim, backup)
+	cluster, err := a.kube.Identity(ctx)
+	if err != nil {
+		// Unlabelled, the record's HBR snapshot could be deleted from any cluster sharing the vault.
+		return nil, fmt.Errorf("label the filesystembackup of claim %s/%s with this cluster's identity: %w", pvc.Namespace, pvc.Name, err)
+	}
+	rec, err := newRecord(claim, backup, cluster)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", fsbackup.ErrRefused, err)
 	}

@@ -63,7 +63,8 @@ func TestFilesystemVolumesCreatesARecordForAnHBRClaim(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		v1alpha1.BackupNameLabel: backupName, v1alpha1.BackupUIDLabel: backupUID,
 		v1alpha1.PVCUIDLabel: claimUID, v1alpha1.AsyncOperationIDLabel: name,
-	}, rec.Labels)
+		v1alpha1.SourceClusterKey: clusterIdentity,
+	}, rec.Labels, "the source label: only this cluster deletes the record's HBR snapshot")
 	require.Len(t, rec.OwnerReferences, 1)
 	owner := rec.OwnerReferences[0]
 	assert.Equal(t, metav1.OwnerReference{APIVersion: "velero.io/v1", Kind: "Backup", Name: backupName, UID: backupUID}, owner,
@@ -224,4 +225,18 @@ func TestFilesystemVolumesLeavesAClaimAloneWhileFinalizing(t *testing.T) {
 			assert.True(t, apierrors.IsNotFound(err), "no record made while finalizing: %v", err)
 		})
 	}
+}
+
+// Without the cluster's identity no record is made: unlabelled, its snapshot could be deleted from
+// any cluster that shares the vault.
+func TestFilesystemVolumesFailsWithoutTheClusterIdentity(t *testing.T) {
+	kube := newFakeKube(t, true, nasVolume(), pod("web-1", "node-b", corev1.PodRunning))
+	kube.identityErr = errors.New("read namespace kube-system for the cluster's identity: connection refused")
+	a, _ := newAction(kube)
+	_, _, opID, _, err := a.Execute(itemOf(t, boundClaim()), fsBackup(velerov1.BackupPhaseInProgress))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "label the filesystembackup of claim shop/files with this cluster's identity: read namespace kube-system")
+	assert.Empty(t, opID)
+	err = kube.c.Get(context.Background(), recordKey(), &v1alpha1.FilesystemBackup{})
+	assert.True(t, apierrors.IsNotFound(err), "no record: %v", err)
 }

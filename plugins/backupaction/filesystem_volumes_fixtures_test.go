@@ -1,6 +1,7 @@
 package backupaction
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -30,6 +31,8 @@ const (
 	veleroNS   = "velero"
 	backupName = "nightly"
 	backupUID  = "b0b0b0b0-1111-2222-3333-444444444444"
+	// clusterIdentity is the UID of this cluster's kube-system.
+	clusterIdentity = "5e1f0c2a-kube-system-uid"
 )
 
 // fakeKube is a cluster in memory: a controller-runtime fake with the csdr.io kinds and their status
@@ -39,9 +42,14 @@ type fakeKube struct {
 	installed bool
 	// discoveryErr fails discovery, as an API server that does not answer does.
 	discoveryErr error
+	// identity is the cluster's; identityErr fails reading it.
+	identity    string
+	identityErr error
 }
 
 func (f *fakeKube) Client() (crclient.Client, error) { return f.c, nil }
+
+func (f *fakeKube) Identity(context.Context) (string, error) { return f.identity, f.identityErr }
 
 func (f *fakeKube) Discovery() (discovery.DiscoveryInterface, error) {
 	d := &fakediscovery.FakeDiscovery{Fake: &clienttesting.Fake{}}
@@ -64,7 +72,7 @@ func newFakeKube(t *testing.T, installed bool, objs ...crclient.Object) *fakeKub
 	require.NoError(t, v1alpha1.AddToScheme(scheme))
 	c := crfake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).
 		WithStatusSubresource(&v1alpha1.FilesystemBackup{}).Build()
-	return &fakeKube{c: c, installed: installed}
+	return &fakeKube{c: c, installed: installed, identity: clusterIdentity}
 }
 
 func fsBackup(phase velerov1.BackupPhase) *velerov1.Backup {

@@ -58,8 +58,10 @@ func mounts(pod *corev1.Pod, claim string) bool {
 }
 
 // newRecord is the FilesystemBackup of a claim HBR copies. Its name is the operation ID, found again
-// from the backup and the claim alone; it lives in Velero's namespace and goes with its Backup.
-func newRecord(claim fsbackup.Claim, backup *velerov1.Backup) (*v1alpha1.FilesystemBackup, error) {
+// from the backup and the claim alone; it lives in Velero's namespace and goes with its Backup. It is
+// labelled with cluster, the identity of the cluster that makes it: only that cluster deletes its
+// HBR snapshot.
+func newRecord(claim fsbackup.Claim, backup *velerov1.Backup, cluster string) (*v1alpha1.FilesystemBackup, error) {
 	pvc, pv := claim.PVC, claim.PV
 	source, driver, err := kubelet.Source(pv)
 	if err != nil {
@@ -75,6 +77,7 @@ func newRecord(claim fsbackup.Claim, backup *velerov1.Backup) (*v1alpha1.Filesys
 				v1alpha1.BackupUIDLabel:        string(backup.UID),
 				v1alpha1.PVCUIDLabel:           string(pvc.UID),
 				v1alpha1.AsyncOperationIDLabel: name,
+				v1alpha1.SourceClusterKey:      cluster,
 			},
 			OwnerReferences: []metav1.OwnerReference{{
 				APIVersion: velerov1.SchemeGroupVersion.String(),

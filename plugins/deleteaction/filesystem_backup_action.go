@@ -22,16 +22,20 @@ const FilesystemBackupName = "csdr.io/filesystem-backup-delete"
 // so that csdr-controller deletes its HBR snapshot when the record goes. It calls no cloud API:
 // Velero next deletes the Backup, Kubernetes' garbage collector the record it owns, and the
 // controller's finalizer the snapshot. A record deleted any other way leaves the snapshot to HBR's
-// retention.
+// retention, and so does a record another cluster made (clusters sharing a vault): the backup goes
+// from this cluster only, and its source can still restore it.
 type FilesystemBackupAction struct {
-	log    logrus.FieldLogger
-	client func() (crclient.Client, error)
+	log      logrus.FieldLogger
+	client   func() (crclient.Client, error)
+	identity func(context.Context) (string, error)
 }
 
 // NewFilesystemBackupAction returns the action; client is made on first use, when Velero has parsed
-// the plugin's flags.
-func NewFilesystemBackupAction(log logrus.FieldLogger, client func() (crclient.Client, error)) *FilesystemBackupAction {
-	return &FilesystemBackupAction{log: log, client: client}
+// the plugin's flags; identity is this cluster's (pkg/clusteridentity), asked only of records that
+// carry a source label.
+func NewFilesystemBackupAction(log logrus.FieldLogger, client func() (crclient.Client, error),
+	identity func(context.Context) (string, error)) *FilesystemBackupAction {
+	return &FilesystemBackupAction{log: log, client: client, identity: identity}
 }
 
 // AppliesTo implements DeleteItemAction.
@@ -69,6 +73,14 @@ func (a *FilesystemBackupAction) Execute(in *velero.DeleteItemActionExecuteInput
 	if live.Annotations[v1alpha1.DeleteSnapshotAnnotation] == "true" {
 		return nil
 	}
+	source, mine, err := a.madeHere(ctx, live, item)
+	if err != nil {
+		return fmt.Errorf("mark filesystembackup %s for snapshot deletion: %w", key, err)
+	}
+	if !mine {
+		log.WithField("sourceCluster", source).Infof("filesystembackup was made by cluster %s: its HBR snapshot is kept for it", source)
+		return nil
+	}
 	patch := crclient.MergeFrom(live.DeepCopy())
 	if live.Annotations == nil {
 		live.Annotations = map[string]string{}
@@ -82,4 +94,26 @@ func (a *FilesystemBackupAction) Execute(in *velero.DeleteItemActionExecuteInput
 	}
 	log.Info("marked filesystembackup: csdr-controller deletes its HBR snapshot when the backup goes")
 	return nil
+}
+
+// madeHere tells whether the records were made in this cluster: their source label is empty (made
+// before clusters shared vaults) or names this cluster. Both the live record and the tarball's copy
+// must say so. source is the other cluster when one is named.
+func (a *FilesystemBackupAction) madeHere(ctx context.Context, records ...*v1alpha1.FilesystemBackup) (source string, mine bool, err error) {
+	me := ""
+	for _, r := range records {
+		source = r.Labels[v1alpha1.SourceClusterKey]
+		if source == "" {
+			continue
+		}
+		if me == "" {
+			if me, err = a.identity(ctx); err != nil {
+				return "", false, fmt.Errorf("this cluster's identity is unknown: %w", err)
+			}
+		}
+		if source != me {
+			return source, false, nil
+		}
+	}
+	return "", true, nil
 }

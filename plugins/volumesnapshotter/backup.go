@@ -38,6 +38,10 @@ func (s *Snapshotter) CreateSnapshot(volumeID, _ string, tags map[string]string)
 	if err != nil {
 		return "", fmt.Errorf("create snapshot of disk %s: %w", volumeID, err)
 	}
+	source, err := s.sourceTag(ctx)
+	if err != nil {
+		return "", fmt.Errorf("create snapshot of disk %s: %w", volumeID, err)
+	}
 	backup := tags[veleroBackupTagKey]
 	opts := ecs.SnapshotOptions{
 		Region: s.cfg.Region, DiskID: disk.ID,
@@ -45,7 +49,7 @@ func (s *Snapshotter) CreateSnapshot(volumeID, _ string, tags map[string]string)
 		Description:   fmt.Sprintf("Velero backup %s of PV %s (disk %s)", backup, tags[veleroPVTagKey], disk.ID),
 		InstantAccess: s.cfg.InstantAccess && instantAccessCategories[disk.Category],
 		RetentionDays: s.retentionDays(ctx, backup),
-		Tags:          snapshotTags(tags, disk),
+		Tags:          snapshotTags(tags, source, disk),
 		ClientToken:   clientToken("snapshot", backup, disk.ID),
 	}
 	id, err := s.client.CreateSnapshot(ctx, opts)
@@ -87,11 +91,12 @@ func daysUntil(t, now time.Time) int {
 	return min(max(days, 1), 65536)
 }
 
-// snapshotTags keeps Velero's tags and adds what a restore needs, within ECS's 20 tags: Velero's
-// backup and PV tags first, then the source disk and its spec, then the backup's labels and the
-// disk's own tags while room is left.
-func snapshotTags(velero map[string]string, disk *ecs.Disk) map[string]string {
+// snapshotTags keeps Velero's tags and adds what a restore and a delete need, within ECS's 20 tags:
+// Velero's backup and PV tags, the source disk and its spec and the source cluster (source, a tag of
+// its own) first, then the backup's labels and the disk's own tags while room is left.
+func snapshotTags(velero, source map[string]string, disk *ecs.Disk) map[string]string {
 	out := map[string]string{sourceDiskTagKey: disk.ID, specTagKey: specOf(disk).tag()}
+	maps.Copy(out, source)
 	for _, k := range []string{veleroBackupTagKey, veleroPVTagKey} {
 		if v, ok := velero[k]; ok {
 			out[k] = v

@@ -48,9 +48,16 @@ func newPlugin(t *testing.T, srv *emulatortest.Server, config string) *volumesna
 // throttling backoff of its own: no test's throttling slows or breaks another's.
 func newPluginOn(t *testing.T, srv *emulatortest.Server, config string, clk clock.WithTicker) *volumesnapshotter.Snapshotter {
 	t.Helper()
+	return newPluginWith(t, srv, config, clk, identity("uid-integration-cluster"), io.Discard)
+}
+
+// newPluginWith is newPluginOn in the cluster of that identity, logging to out.
+func newPluginWith(t *testing.T, srv *emulatortest.Server, config string, clk clock.WithTicker,
+	id volumesnapshotter.ClusterIdentity, out io.Writer) *volumesnapshotter.Snapshotter {
+	t.Helper()
 	log := logrus.New()
-	log.SetOutput(io.Discard)
-	deps := volumesnapshotter.DefaultDependencies(nil)
+	log.SetOutput(out)
+	deps := volumesnapshotter.DefaultDependencies(nil, id)
 	deps.NewCredentials = func(credentials.Options) (credentials.Source, error) { return keys{}, nil }
 	deps.NewClient = func(cfg ecs.Config) (ecs.Client, error) {
 		cfg.Clock = clk

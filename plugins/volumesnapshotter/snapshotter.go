@@ -31,7 +31,11 @@ type Dependencies struct {
 	NewClient      func(ecs.Config) (ecs.Client, error)
 	// Backups reads a backup's expiry, so snapshots can expire with the backup.
 	Backups BackupReader
-	Clock   clock.WithTicker
+	// Identity names this cluster: its snapshots are tagged with it, and DeleteSnapshot keeps those
+	// another cluster made (clusters sharing a vault). nil is a cluster that shares nothing: snapshots
+	// untagged, every one deleted as before.
+	Identity ClusterIdentity
+	Clock    clock.WithTicker
 	// MetadataEndpoint is the ECS instance metadata service, asked for the region of a location that
 	// names none; "" is where ALIBABA_CLOUD_IMDS_ENDPOINT says, else metadata.DefaultEndpoint.
 	MetadataEndpoint string
@@ -40,11 +44,12 @@ type Dependencies struct {
 }
 
 // DefaultDependencies are the real credentials layer, ECS client and clock.
-func DefaultDependencies(backups BackupReader) Dependencies {
+func DefaultDependencies(backups BackupReader, identity ClusterIdentity) Dependencies {
 	return Dependencies{
 		NewCredentials: func(o credentials.Options) (credentials.Source, error) { return credentials.New(o) },
 		NewClient:      ecs.New,
 		Backups:        backups,
+		Identity:       identity,
 		Clock:          clock.RealClock{},
 	}
 }
@@ -146,7 +151,8 @@ func (s *Snapshotter) GetVolumeInfo(volumeID, _ string) (string, *int64, error) 
 	return spec.volumeType(), nil, nil
 }
 
-// DeleteSnapshot deletes a snapshot in the region its ID names; one that is already gone is success.
+// DeleteSnapshot deletes a snapshot in the region its ID names; one that is already gone is success,
+// and one another cluster made is kept for it.
 func (s *Snapshotter) DeleteSnapshot(snapshotID string) error {
 	ref, err := parseSnapshotRef(snapshotID, s.cfg.Region)
 	if err != nil {
@@ -154,6 +160,9 @@ func (s *Snapshotter) DeleteSnapshot(snapshotID string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
+	if skip, err := s.skipDelete(ctx, ref); skip || err != nil {
+		return err
+	}
 	err = s.client.DeleteSnapshot(ctx, ref.Region, ref.ID)
 	if errors.Is(err, cloud.ErrNotFound) {
 		s.log.WithField("snapshot", ref.String()).Info("snapshot already deleted")

@@ -58,6 +58,7 @@ func newSnapshotter(t *testing.T, config map[string]string, backups BackupReader
 		NewCredentials: func(credentials.Options) (credentials.Source, error) { return staticCreds{}, nil },
 		NewClient:      func(ecs.Config) (ecs.Client, error) { return fake, nil },
 		Backups:        backups,
+		Identity:       fixedIdentity(clusterA),
 		Clock:          clk,
 	})
 	if config == nil {

@@ -32,7 +32,7 @@ func registerItemActions(s framework.Server, kube *kubeclient.Lazy) framework.Se
 			return backupaction.NewFilesystemVolumesAction(log, kube, time.Now), nil
 		}).
 		RegisterDeleteItemAction(deleteaction.FilesystemBackupName, func(log logrus.FieldLogger) (any, error) {
-			return deleteaction.NewFilesystemBackupAction(log, kube.Client), nil
+			return deleteaction.NewFilesystemBackupAction(log, kube.Client, kube.Identity), nil
 		}).
 		RegisterRestoreItemAction(restoreaction.SkipRecordsName, func(logrus.FieldLogger) (any, error) {
 			return restoreaction.SkipRecordsAction{}, nil

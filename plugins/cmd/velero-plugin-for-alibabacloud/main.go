@@ -34,7 +34,7 @@ func main() {
 		BindFlags(pflag.CommandLine).
 		RegisterObjectStore(objectstore.Name, newObjectStore).
 		RegisterVolumeSnapshotter(volumesnapshotter.Name, func(log logrus.FieldLogger) (any, error) {
-			return volumesnapshotter.New(log, volumesnapshotter.DefaultDependencies(backups)), nil
+			return volumesnapshotter.New(log, volumesnapshotter.DefaultDependencies(backups, kube)), nil
 		})
 	registerItemActions(server, kube).Serve()
 }

@@ -25,6 +25,8 @@ type Lazy struct {
 	discoveryOnce sync.Once
 	discovery     discovery.DiscoveryInterface
 	discoveryErr  error
+
+	identity identityCache
 }
 
 // Client returns the client, made on the first call; a failure is kept and returned to every caller.
