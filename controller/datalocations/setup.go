@@ -17,22 +17,27 @@ import (
 // (RequeueAfter) brings each Backup back for its next check. One worker: the checks are few and slow
 // paced, and one at a time stays clear of the cloud's rate limits.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	ns := r.env.Namespace
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("datalocations").
+		For(&velerov1.Backup{}, builder.WithPredicates(backupEvents(r.env.Namespace))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: 1}).
+		Complete(r)
+}
+
+// backupEvents lets through the Backups of ns that carry data locations, and of their updates only
+// those that change the annotation.
+func backupEvents(ns string) predicate.Funcs {
 	carries := func(o client.Object) bool {
 		_, ok := o.GetAnnotations()[v1alpha1.DataLocationsAnnotation]
 		return ok && o.GetNamespace() == ns
 	}
-	return ctrl.NewControllerManagedBy(mgr).
-		Named("datalocations").
-		For(&velerov1.Backup{}, builder.WithPredicates(predicate.Funcs{
-			CreateFunc:  func(e event.CreateEvent) bool { return carries(e.Object) },
-			GenericFunc: func(e event.GenericEvent) bool { return carries(e.Object) },
-			DeleteFunc:  func(event.DeleteEvent) bool { return false },
-			UpdateFunc: func(e event.UpdateEvent) bool {
-				return carries(e.ObjectNew) && e.ObjectOld.GetAnnotations()[v1alpha1.DataLocationsAnnotation] !=
-					e.ObjectNew.GetAnnotations()[v1alpha1.DataLocationsAnnotation]
-			},
-		})).
-		WithOptions(controller.Options{MaxConcurrentReconciles: 1}).
-		Complete(r)
+	return predicate.Funcs{
+		CreateFunc:  func(e event.CreateEvent) bool { return carries(e.Object) },
+		GenericFunc: func(e event.GenericEvent) bool { return carries(e.Object) },
+		DeleteFunc:  func(event.DeleteEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return carries(e.ObjectNew) && e.ObjectOld.GetAnnotations()[v1alpha1.DataLocationsAnnotation] !=
+				e.ObjectNew.GetAnnotations()[v1alpha1.DataLocationsAnnotation]
+		},
+	}
 }
