@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/hbr"
@@ -20,7 +22,7 @@ const checkTimeout = 30 * time.Second
 
 // check asks the cloud, with one call, whether a location's snapshot exists, and returns the location
 // with its new State, Message and CheckedAt.
-func (r *Reconciler) check(ctx context.Context, l datalocation.Location, now time.Time) datalocation.Location {
+func (r *Reconciler) check(ctx context.Context, log logrus.FieldLogger, l datalocation.Location, now time.Time) datalocation.Location {
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	var err error
@@ -36,6 +38,12 @@ func (r *Reconciler) check(ctx context.Context, l datalocation.Location, now tim
 	}
 	l.CheckedAt = &now
 	l.State, l.Message = stateOf(err)
+	if l.State == datalocation.Unknown {
+		// The whole error (the service's message too) at debug only: Message keeps what the user needs,
+		// and a missing permission would otherwise log a line per volume and period.
+		log.WithFields(logrus.Fields{"volume": l.Volume, "kind": l.Kind, "id": l.ID, "region": l.Region, "requestID": cloud.RequestID(err)}).
+			WithError(err).Debug("a data location could not be checked")
+	}
 	return l
 }
 

@@ -73,7 +73,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	checked := make([]datalocation.Location, len(locs))
 	for i, l := range locs {
-		checked[i] = r.check(ctx, l, now)
+		checked[i] = r.check(ctx, log, l, now)
 		if checked[i].State != l.State {
 			log.WithFields(logrus.Fields{"volume": l.Volume, "kind": l.Kind, "id": l.ID, "region": l.Region,
 				"was": l.State, "now": checked[i].State, "reason": checked[i].Message}).Info("a volume's data location changed state")
