@@ -25,6 +25,7 @@ import (
 	csdrv1alpha1 "github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/buildinfo"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/hbr"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/clusteridentity"
 )
@@ -105,7 +106,7 @@ func Run(ctx context.Context, opts Options) error {
 }
 
 // environment resolves what the options leave open (region, identity) with a direct client, before
-// the manager's caches exist, and builds the HBR client constructor.
+// the manager's caches exist, and builds the HBR and ECS client constructors.
 func environment(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, opts Options, log logrus.FieldLogger) (env.Env, error) {
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
@@ -129,6 +130,9 @@ func environment(ctx context.Context, cfg *rest.Config, scheme *runtime.Scheme, 
 	hbrLog := log.WithField("service", "hbr")
 	e.NewHBR = func() (hbr.Client, error) {
 		return hbr.New(hbr.Config{Endpoint: opts.HBREndpoint, Credentials: creds, Log: hbrLog})
+	}
+	e.NewECS = func() (ecs.Client, error) {
+		return ecs.New(ecs.Config{Endpoint: opts.ECSEndpoint, Credentials: creds})
 	}
 	return e, nil
 }

@@ -11,7 +11,9 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/datalocations"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/clusteridentity"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/kubelet"
 )
@@ -44,6 +46,8 @@ type Options struct {
 	Region string
 	// HBREndpoint overrides HBR's regional endpoints (an emulator); "" uses them.
 	HBREndpoint string
+	// ECSEndpoint overrides ECS's regional endpoints (an emulator); "" uses them.
+	ECSEndpoint string
 	// CredentialsFile is a Velero credentials file (dotenv); "" uses the environment (RRSA, ECS role).
 	CredentialsFile string
 	// PodsDir is the kubelet's pods directory on the nodes, where HBR's agent finds volumes.
@@ -67,7 +71,10 @@ type Options struct {
 	RestoreWorkers     int
 	// ResyncPeriod is how often a record in progress is looked at again (HBR is polled at this pace).
 	ResyncPeriod time.Duration
-	LogLevel     string
+	// DataLocationsPeriod is how often the data locations of each Backup (ECS and HBR snapshots) are
+	// checked; 0 turns the check off.
+	DataLocationsPeriod time.Duration
+	LogLevel            string
 }
 
 // DefaultOptions are the options with nothing set, reading the environment through getenv.
@@ -76,7 +83,7 @@ func DefaultOptions(getenv func(string) string) Options {
 		Namespace: DefaultNamespace, PodsDir: kubelet.DefaultPodsDir, ConfigMap: "csdr-config",
 		TokenSecret: "csdr-hbr-token", MountPodImage: DefaultMountPodImage, MetricsAddress: ":8080", HealthProbeAddress: ":8081",
 		LeaderElect: true, LeaderElectionID: "csdr-controller.csdr.io", BackupWorkers: 4, RestoreWorkers: 4,
-		ResyncPeriod: 5 * time.Second, LogLevel: "info", CredentialsFile: getenv(EnvCredentialsFile),
+		ResyncPeriod: 5 * time.Second, DataLocationsPeriod: datalocations.DefaultPeriod, LogLevel: "info", CredentialsFile: getenv(EnvCredentialsFile),
 		ClusterIdentity: getenv(clusteridentity.EnvVar),
 	}
 	if ns := getenv(EnvPodNamespace); ns != "" {
@@ -94,6 +101,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Namespace, "namespace", o.Namespace, "Velero's namespace, where the records, the token Secret and the config live (env "+EnvPodNamespace+")")
 	fs.StringVar(&o.Region, "region", o.Region, "the cluster's region; empty reads the nodes' topology.kubernetes.io/region label")
 	fs.StringVar(&o.HBREndpoint, "hbr-endpoint", o.HBREndpoint, "Cloud Backup endpoint instead of hbr.<region>.aliyuncs.com (host[:port] or URL)")
+	fs.StringVar(&o.ECSEndpoint, "ecs-endpoint", o.ECSEndpoint, "ECS endpoint instead of ecs.<region>.aliyuncs.com (host[:port] or URL), for the data locations check")
 	fs.StringVar(&o.CredentialsFile, "credentials-file", o.CredentialsFile, "Velero credentials file with the Alibaba Cloud keys (env "+EnvCredentialsFile+"); empty uses RRSA or the ECS RAM role")
 	fs.StringVar(&o.PodsDir, "kubelet-root-path", o.PodsDir, "the kubelet's pods directory on the nodes (env "+EnvKubeletRootPath+", ACK's name)")
 	fs.StringVar(&o.ConfigMap, "config-map", o.ConfigMap, "ConfigMap in the namespace with run-time settings")
@@ -107,6 +115,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.BackupWorkers, "backup-workers", o.BackupWorkers, "FilesystemBackups reconciled at once")
 	fs.IntVar(&o.RestoreWorkers, "restore-workers", o.RestoreWorkers, "FilesystemRestores reconciled at once")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "how often a record in progress is looked at again")
+	fs.DurationVar(&o.DataLocationsPeriod, "data-locations-period", o.DataLocationsPeriod, "how often each Backup's ECS and HBR snapshots are checked and the result written to its "+v1alpha1.DataLocationsAnnotation+" annotation (one cloud call per volume); 0 turns the check off")
 	fs.StringVar(&o.LogLevel, "log-level", o.LogLevel, "panic, fatal, error, warning, info, debug or trace")
 }
 
@@ -130,6 +139,9 @@ func (o *Options) Validate() error {
 	}
 	if o.ResyncPeriod < 100*time.Millisecond {
 		errs = append(errs, "--resync-period must be at least 100ms")
+	}
+	if o.DataLocationsPeriod != 0 && o.DataLocationsPeriod < time.Minute {
+		errs = append(errs, fmt.Sprintf("--data-locations-period %s must be 0 (off) or at least 1m", o.DataLocationsPeriod))
 	}
 	if _, err := logrus.ParseLevel(o.LogLevel); err != nil {
 		errs = append(errs, "--log-level: "+err.Error())

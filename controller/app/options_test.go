@@ -3,6 +3,7 @@ package app
 import (
 	"flag"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,6 +33,35 @@ func TestMountPodImageOption(t *testing.T) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, o.MountPodImage)
+		})
+	}
+}
+
+func TestDataLocationsPeriodOption(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		want    time.Duration
+		wantErr string
+	}{
+		{name: "default", want: time.Hour},
+		{name: "set", args: []string{"--data-locations-period=6h"}, want: 6 * time.Hour},
+		{name: "off", args: []string{"--data-locations-period=0"}, want: 0},
+		{name: "too often", args: []string{"--data-locations-period=10s"}, wantErr: "--data-locations-period 10s must be 0 (off) or at least 1m"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := DefaultOptions(func(string) string { return "" })
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			o.BindFlags(fs)
+			require.NoError(t, fs.Parse(tt.args))
+			err := o.Validate()
+			if tt.wantErr != "" {
+				assert.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, o.DataLocationsPeriod)
 		})
 	}
 }

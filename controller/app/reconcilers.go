@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/backup"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/datalocations"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/env"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/hbrsetup"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/restore"
@@ -35,6 +36,16 @@ func setupReconcilers(mgr ctrl.Manager, e env.Env, opts Options) error {
 		Events: mgr.GetEventRecorderFor("csdr-controller"), MountPodImage: opts.MountPodImage})
 	if err := restores.SetupWithManager(mgr, opts.RestoreWorkers); err != nil {
 		return fmt.Errorf("set up the FilesystemRestore reconciler: %w", err)
+	}
+
+	if opts.DataLocationsPeriod > 0 {
+		locations, err := datalocations.New(e, mgr.GetClient(), opts.DataLocationsPeriod)
+		if err != nil {
+			return err
+		}
+		if err := locations.SetupWithManager(mgr); err != nil {
+			return fmt.Errorf("set up the data locations reconciler: %w", err)
+		}
 	}
 	return nil
 }

@@ -122,6 +122,10 @@ func TestHBRSnapshotsSearchExpiryAndDelete(t *testing.T) {
 	assert.EqualValues(t, 2, tea.Int32Value(w.search(t, in, 10, "").TotalCount))
 	notIn := append(byVault, map[string]any{"field": "JobId", "value": []string{jobs[0], jobs[2]}, "operation": "NOT_IN"})
 	assert.EqualValues(t, 1, tea.Int32Value(w.search(t, notIn, 10, "").TotalCount))
+	byID := append(byVault, map[string]any{"field": "SnapshotId", "value": tea.StringValue(snap.SnapshotId), "operation": "MATCH_TERM"})
+	one := w.search(t, byID, 10, "")
+	require.Len(t, one.Snapshots.Snapshot, 1, "csdr-controller looks a snapshot up by its ID")
+	assert.Equal(t, tea.StringValue(snap.SnapshotId), tea.StringValue(one.Snapshots.Snapshot[0].SnapshotId))
 
 	del := func(id string, force bool) *hbrsdk.DeleteSnapshotResponseBody {
 		res, err := w.c.DeleteSnapshot(&hbrsdk.DeleteSnapshotRequest{SnapshotId: tea.String(id), VaultId: tea.String(w.vaultID),

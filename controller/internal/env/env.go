@@ -1,5 +1,5 @@
 // Package env is what every reconciler of csdr-controller shares: where it runs and how it reaches
-// Cloud Backup. app fills it once at start-up.
+// Cloud Backup and ECS. app fills it once at start-up.
 package env
 
 import (
@@ -8,6 +8,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"k8s.io/utils/clock"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/hbr"
 )
 
@@ -27,6 +28,8 @@ type Env struct {
 	// NewHBR builds the Cloud Backup client; reconcilers call it rather than hold a client made for
 	// them, so tests hand in the emulator's.
 	NewHBR func() (hbr.Client, error)
+	// NewECS builds the ECS client, with the same credentials; each call names its region.
+	NewECS func() (ecs.Client, error)
 	// ResyncPeriod is how often a record in progress is looked at again.
 	ResyncPeriod time.Duration
 	Clock        clock.WithTicker

@@ -1,5 +1,5 @@
-// Package testenv gives the controller's tests an environment: the emulator's HBR over HTTP reached
-// by the real HBR client, nodes whose hbr-client agents read a temporary directory, and env.Env.
+// Package testenv gives the controller's tests an environment: the emulator's HBR and ECS over HTTP
+// reached by the real clients, nodes whose hbr-client agents read a temporary directory, and env.Env.
 // Only tests import it.
 package testenv
 
@@ -20,6 +20,7 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/emulatortest"
 	emuhbr "github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator/hbr"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/ecs"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/hbr"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/kubelet"
 )
@@ -59,6 +60,7 @@ func New(t *testing.T, throughput int64) *Env {
 		ConfigMap: "csdr-config", TokenSecret: "csdr-hbr-token", ResyncPeriod: 20 * time.Millisecond,
 		Clock: clock.RealClock{}, Log: log}
 	e.NewHBR = func() (hbr.Client, error) { return NewHBR(t, srv) }
+	e.NewECS = func() (ecs.Client, error) { return NewECS(t, srv) }
 	return &Env{Srv: srv, Env: e, Logs: hook}
 }
 
@@ -66,6 +68,13 @@ func New(t *testing.T, throughput int64) *Env {
 func NewHBR(t *testing.T, srv *emulatortest.Server) (hbr.Client, error) {
 	t.Helper()
 	return hbr.New(hbr.Config{Endpoint: srv.URL, Credentials: staticCreds{AccessKeyID: accessKey, AccessKeySecret: secretKey},
+		Clock: clock.RealClock{}, CallTimeout: 10 * time.Second})
+}
+
+// NewECS is a real ECS client on the emulator with a throttle of its own.
+func NewECS(t *testing.T, srv *emulatortest.Server) (ecs.Client, error) {
+	t.Helper()
+	return ecs.New(ecs.Config{Endpoint: srv.URL, Credentials: staticCreds{AccessKeyID: accessKey, AccessKeySecret: secretKey},
 		Clock: clock.RealClock{}, CallTimeout: 10 * time.Second})
 }
 

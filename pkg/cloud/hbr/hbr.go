@@ -41,6 +41,9 @@ type Client interface {
 
 	// JobSnapshots lists the snapshots a backup job made (one per job for container volumes).
 	JobSnapshots(ctx context.Context, region, vaultID, jobID string) ([]*Snapshot, error)
+	// Snapshot returns one snapshot of a vault; cloud.ErrNotFound if the vault holds no such snapshot,
+	// ErrVaultDeleted if the vault itself was deleted.
+	Snapshot(ctx context.Context, region, vaultID, snapshotID string) (*Snapshot, error)
 	// DeleteSnapshot deletes a snapshot, also the newest of its volume; one already gone is success.
 	DeleteSnapshot(ctx context.Context, region, vaultID, snapshotID string) error
 

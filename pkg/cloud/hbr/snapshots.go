@@ -17,30 +17,64 @@ const snapshotPage = 99
 // JobSnapshots pages the vault's snapshots: only a snapshot's JobId links it to its job, and no query
 // field selects by it.
 func (c *client) JobSnapshots(ctx context.Context, region, vaultID, jobID string) ([]*Snapshot, error) {
-	query := []any{map[string]any{"field": "VaultId", "value": vaultID, "operation": "MATCH_TERM"}}
 	var snaps []*Snapshot
-	next := ""
+	err := c.searchSnapshots(ctx, region, vaultID, nil, func(s *Snapshot) bool {
+		if s.JobID == jobID {
+			snaps = append(snaps, s)
+		}
+		return true
+	})
+	return snaps, err
+}
+
+// Snapshot narrows the search to the snapshot's ID, which HBR's search accepts as a field though
+// v2.0.1's documentation lists only VaultId, InstanceId, Bucket, FileSystemId, CreateTime and
+// CompleteTime. The answer is checked here, not trusted: a server that ignored the condition would
+// list the whole vault, and the pages are then read until the snapshot turns up, still a right answer.
+func (c *client) Snapshot(ctx context.Context, region, vaultID, snapshotID string) (*Snapshot, error) {
+	var found *Snapshot
+	byID := map[string]any{"field": "SnapshotId", "value": snapshotID, "operation": "MATCH_TERM"}
+	err := c.searchSnapshots(ctx, region, vaultID, []any{byID}, func(s *Snapshot) bool {
+		if s.ID == snapshotID {
+			found = s
+		}
+		return found == nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if found == nil {
+		return nil, notFound("SearchHistoricalSnapshots", snapshotID, "", "snapshot "+snapshotID+" is not in vault "+vaultID)
+	}
+	return found, nil
+}
+
+// searchSnapshots pages the snapshots of a vault that match the conditions, handing each to next
+// until it returns false.
+func (c *client) searchSnapshots(ctx context.Context, region, vaultID string, conditions []any, next func(*Snapshot) bool) error {
+	query := append([]any{map[string]any{"field": "VaultId", "value": vaultID, "operation": "MATCH_TERM"}}, conditions...)
+	token := ""
 	for {
 		req := &hbrsdk.SearchHistoricalSnapshotsRequest{SourceType: tea.String(SourceContainer), Query: query,
-			Limit: tea.Int32(snapshotPage), NextToken: optString(next)}
+			Limit: tea.Int32(snapshotPage), NextToken: optString(token)}
 		out, err := call(ctx, c, "SearchHistoricalSnapshots", region, vaultID, func(sdk *hbrsdk.Client, rt *util.RuntimeOptions) (*hbrsdk.SearchHistoricalSnapshotsResponse, error) {
 			return sdk.SearchHistoricalSnapshotsWithOptions(req, rt)
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if out.Body.Snapshots == nil && tea.Int32Value(out.Body.TotalCount) > 0 {
-			return nil, incomplete("SearchHistoricalSnapshots", vaultID, tea.StringValue(out.Body.RequestId), "snapshot list")
+			return incomplete("SearchHistoricalSnapshots", vaultID, tea.StringValue(out.Body.RequestId), "snapshot list")
 		}
 		if out.Body.Snapshots != nil {
 			for _, s := range out.Body.Snapshots.Snapshot {
-				if tea.StringValue(s.JobId) == jobID {
-					snaps = append(snaps, snapshotFrom(s))
+				if !next(snapshotFrom(s)) {
+					return nil
 				}
 			}
 		}
-		if next = tea.StringValue(out.Body.NextToken); next == "" {
-			return snaps, nil
+		if token = tea.StringValue(out.Body.NextToken); token == "" {
+			return nil
 		}
 	}
 }
