@@ -73,7 +73,7 @@ func (c *Cluster) StartControllerWithEnv(ctx context.Context, env ...string) err
 	}
 	cp := controllerProcess{metrics: loopback(ports[0]), probes: loopback(ports[1])}
 	args := append([]string{"--kubeconfig=" + kubeconfig, "--namespace=" + VeleroNamespace, "--region=" + c.region,
-		"--hbr-endpoint=" + cloud.Endpoint, "--credentials-file=" + cloud.SecretFile,
+		"--hbr-endpoint=" + cloud.Endpoint, "--ecs-endpoint=" + cloud.Endpoint, "--credentials-file=" + cloud.SecretFile,
 		"--metrics-bind-address=" + cp.metrics, "--health-probe-bind-address=" + cp.probes,
 		"--leader-elect=true", "--resync-period=1s"}, c.opts.ControllerArgs...)
 	procEnv := append(append(slices.Clone(c.env), c.opts.ControllerEnv...), env...)
