@@ -1,0 +1,59 @@
+package objectstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/vaultindex"
+)
+
+const deleteFailed = "delete backup files from OSS bucket failed"
+
+// deleteShared is Velero's deletion of a backup's file in a shared vault. Another cluster's backup
+// is kept whole for its source, which can still restore it, and marked deleted for this cluster
+// instead, so the sync never brings it back here. This cluster's own backup (or one made before the
+// index) is deleted; with its velero-backup.json its index entry goes, and the name is free again.
+func (o *ObjectStore) deleteShared(bucket, key, backup, file string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), vaultOpTimeout)
+	defer cancel()
+	v := o.shared
+	me, err := v.identity(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w; nothing was deleted", deleteFailed, err)
+	}
+	owner, err := v.owner(ctx, backup)
+	if err != nil {
+		return operationFailed(o.cfg, deleteFailed, fmt.Errorf("%w; nothing was deleted", err))
+	}
+	if owner != "" && owner != me {
+		return o.tombstone(ctx, backup, me, owner)
+	}
+	if err := o.delete(bucket, key); err != nil {
+		return err
+	}
+	if file == vaultindex.MetadataFile && owner == me {
+		if err := v.index.Forget(ctx, backup); err != nil {
+			return operationFailed(o.cfg, deleteFailed, err)
+		}
+		v.cache.forgetOwner(v.bucket + "/" + v.index.Layout.Claim(backup))
+	}
+	return nil
+}
+
+// tombstone marks another cluster's backup deleted for this one, once per process and backup.
+func (o *ObjectStore) tombstone(ctx context.Context, backup, me, owner string) error {
+	v := o.shared
+	key := v.bucket + "/" + v.index.Layout.Deleted(backup, me)
+	if !v.cache.firstTombstone(key) {
+		return nil
+	}
+	if err := v.index.MarkDeleted(ctx, backup, me); err != nil {
+		v.cache.unmarkTombstone(key)
+		return operationFailed(o.cfg, deleteFailed, err)
+	}
+	v.log.WithFields(logrus.Fields{"backup": backup, "sourceCluster": owner}).
+		Infof("backup %s was made by cluster %s: kept in the vault for it; marked deleted for this cluster", backup, owner)
+	return nil
+}
