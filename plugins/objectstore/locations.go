@@ -23,10 +23,12 @@ type volumeInfo struct {
 	PVCNamespace       string `json:"pvcNamespace"`
 	PVName             string `json:"pvName"`
 	BackupMethod       string `json:"backupMethod"`
-	NativeSnapshotInfo *struct {
-		SnapshotHandle string `json:"snapshotHandle"`
-		Phase          string `json:"Phase"` // Velero writes it without a json tag
-	} `json:"nativeSnapshotInfo"`
+	NativeSnapshotInfo *nativeSnapshotInfo `json:"nativeSnapshotInfo"`
+}
+
+type nativeSnapshotInfo struct {
+	SnapshotHandle string `json:"snapshotHandle"`
+	Phase          string `json:"Phase"` // Velero writes it without a json tag
 }
 
 // volumeSnapshot is as much of an entry of <backup>-volumesnapshots.json.gz (Velero's volume.Snapshot)
