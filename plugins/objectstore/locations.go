@@ -19,10 +19,10 @@ import (
 // volumeInfo is as much of an entry of Velero's <backup>-volumeinfo.json.gz (BackupVolumeInfo,
 // internal/volume in Velero 1.18) as locates a native snapshot.
 type volumeInfo struct {
-	PVCName            string `json:"pvcName"`
-	PVCNamespace       string `json:"pvcNamespace"`
-	PVName             string `json:"pvName"`
-	BackupMethod       string `json:"backupMethod"`
+	PVCName            string              `json:"pvcName"`
+	PVCNamespace       string              `json:"pvcNamespace"`
+	PVName             string              `json:"pvName"`
+	BackupMethod       string              `json:"backupMethod"`
 	NativeSnapshotInfo *nativeSnapshotInfo `json:"nativeSnapshotInfo"`
 }
 
