@@ -1,0 +1,98 @@
+package objectstore
+
+import (
+	"bytes"
+	"errors"
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+)
+
+const takenMessage = `backup already exists in OSS bucket: backup "n" was made by cluster uid-a`
+
+// A backup in b named like one of a's fails at its start with ACK's words, and nothing of a's backup
+// is touched, whichever way b's Velero reaches the vault.
+func TestNameCollisionIsRefused(t *testing.T) {
+	vault := newMemoryOSS()
+	a, b := join(t, vault, "uid-a"), join(t, vault, "uid-b")
+	a.backup(t, "n", velerov1.BackupPhaseCompleted)
+	before := snapshotVault(vault)
+
+	b.cluster.phases["n"] = velerov1.BackupPhaseInProgress
+	_, err := b.store.ObjectExists(vaultBucket, "velero/backups/n/velero-backup.json")
+	require.Error(t, err)
+	assert.Equal(t, takenMessage, err.Error(), "the backup controller's check before it runs the backup")
+
+	for _, file := range []string{"n-logs.gz", "velero-backup.json", "n.tar.gz"} {
+		body := strings.NewReader("b's " + file)
+		err := b.store.PutObject(vaultBucket, "velero/backups/n/"+file, body)
+		require.Error(t, err, file)
+		assert.Equal(t, takenMessage, err.Error())
+		assert.Zero(t, body.Len(), "Velero's stream is read to its end, so Velero reports this error")
+	}
+	assert.Equal(t, before, snapshotVault(vault), "a's backup is byte-identical")
+
+	b.cluster.phases["n"] = velerov1.BackupPhaseCompleted // synced from a
+	ok, err := b.store.ObjectExists(vaultBucket, "velero/backups/n/velero-backup.json")
+	require.NoError(t, err)
+	assert.True(t, ok)
+}
+
+// The name is taken from a's first write, before a's velero-backup.json exists.
+func TestNameIsTakenFromTheFirstWrite(t *testing.T) {
+	vault := newMemoryOSS()
+	a, b := join(t, vault, "uid-a"), join(t, vault, "uid-b")
+	require.NoError(t, a.store.PutObject(vaultBucket, "velero/backups/n/n-logs.gz", strings.NewReader("logs")))
+	b.cluster.phases["n"] = velerov1.BackupPhaseInProgress
+	_, err := b.store.ObjectExists(vaultBucket, "velero/backups/n/velero-backup.json")
+	assert.EqualError(t, err, takenMessage)
+
+	a.cluster.phases["n"] = velerov1.BackupPhaseInProgress
+	ok, err := a.store.ObjectExists(vaultBucket, "velero/backups/n/velero-backup.json")
+	require.NoError(t, err, "its own name")
+	assert.False(t, ok)
+
+	b.cluster.phaseErr = errors.New("connection refused")
+	_, err = b.store.ObjectExists(vaultBucket, "velero/backups/n/velero-backup.json")
+	assert.EqualError(t, err, `check backup files in OSS bucket failed: read backup "n" in this cluster: connection refused`)
+}
+
+// One claim per backup and process: Velero's dozen writes of a backup cost one more request, not a dozen.
+func TestClaimIsRememberedWithinTheProcess(t *testing.T) {
+	vault := newMemoryOSS()
+	a := join(t, vault, "uid-a")
+	a.backup(t, "n", velerov1.BackupPhaseCompleted)
+	claims := 0
+	for _, c := range vault.calls {
+		if c == "CreateObject shared-vault/velero/plugins/csdr/claims/n" {
+			claims++
+		}
+	}
+	assert.Equal(t, 1, claims)
+	assert.NotContains(t, vault.calls, "GetObject shared-vault/velero/plugins/csdr/claims/n")
+}
+
+// Objects outside backups/ (restores, kopia, the plugin's own) are written as always.
+func TestOtherObjectsAreNotClaimed(t *testing.T) {
+	vault := newMemoryOSS()
+	a := join(t, vault, "uid-a")
+	a.cluster.idErr = errors.New("no identity needed here")
+	require.NoError(t, a.store.PutObject(vaultBucket, "velero/restores/r/restore-r-logs.gz", strings.NewReader("x")))
+	require.NoError(t, a.store.DeleteObject(vaultBucket, "velero/restores/r/restore-r-logs.gz"))
+	assert.Empty(t, vault.keys(vaultBucket, ""))
+}
+
+// snapshotVault copies every object's bytes.
+func snapshotVault(m *memoryOSS) map[string][]byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string][]byte{}
+	for k, v := range maps.All(m.objects) {
+		out[k] = bytes.Clone(v)
+	}
+	return out
+}
