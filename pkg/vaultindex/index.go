@@ -101,7 +101,8 @@ func (ix Index) Viewer(cluster string) Viewer {
 //   - a backup without a source (made before the index): visible unless v deleted it;
 //   - a backup v made: visible in every phase;
 //   - another cluster's: visible once Completed, unless v deleted it, or another cluster deleted it
-//     before v joined ("labelled backups are not synced to newly associated clusters").
+//     before v joined, or in the second it joined ("labelled backups are not synced to newly
+//     associated clusters").
 func (ix Index) Visible(backup string, v Viewer) bool {
 	b := ix.Backups[backup]
 	if b == nil {
@@ -118,8 +119,10 @@ func (ix Index) Visible(backup string, v Viewer) bool {
 	case !b.Completed:
 		return false
 	}
+	// OSS times are whole seconds: a tombstone of the second v joined counts as before the join, as
+	// every tombstone does for a cluster joining now, so a newcomer's view never changes at its next sync.
 	for _, at := range b.Deleted {
-		if v.Joining || at.Before(v.JoinedAt) {
+		if v.Joining || !at.After(v.JoinedAt) {
 			return false
 		}
 	}

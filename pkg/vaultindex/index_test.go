@@ -38,7 +38,7 @@ func TestVisible(t *testing.T) {
 		{"another cluster's, completed, deleted by me", objs(l.Source("n", src), 5, l.Completed("n"), 6, l.Deleted("n", me), 20), 10, false},
 		{"deleted by a third cluster before I joined", objs(l.Source("n", src), 5, l.Completed("n"), 6, l.Deleted("n", other), 9), 10, false},
 		{"deleted by a third cluster after I joined", objs(l.Source("n", src), 5, l.Completed("n"), 6, l.Deleted("n", other), 11), 10, true},
-		{"deleted by a third cluster in the second I joined", objs(l.Source("n", src), 5, l.Completed("n"), 6, l.Deleted("n", other), 10), 10, true},
+		{"deleted by a third cluster in the second I joined (ties go to the newcomer rule)", objs(l.Source("n", src), 5, l.Completed("n"), 6, l.Deleted("n", other), 10), 10, false},
 		{"joining now: completed, no tombstone", objs(l.Source("n", src), 5, l.Completed("n"), 6), -1, true},
 		{"joining now: completed, deleted by a third cluster", objs(l.Source("n", src), 5, l.Completed("n"), 6, l.Deleted("n", other), 9), -1, false},
 		{"joining now: in progress", objs(l.Source("n", src), 5), -1, false},
