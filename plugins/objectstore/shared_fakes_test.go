@@ -90,16 +90,25 @@ type member struct {
 // join makes cluster id's object store on vault, as the plugin binary does.
 func join(t *testing.T, vault *memoryOSS, id string) *member {
 	t.Helper()
+	return joinVia(t, func(oss.Config) (oss.Client, error) { return vault, nil }, id, nil)
+}
+
+// joinVia makes cluster id's object store with newClient, on a location with config besides the
+// bucket, prefix, region and credentials.
+func joinVia(t *testing.T, newClient func(oss.Config) (oss.Client, error), id string, config map[string]string) *member {
+	t.Helper()
 	cluster := newFakeCluster(id)
 	deps := DefaultDependencies()
 	deps.Environment = Environment{}
-	deps.NewClient = func(oss.Config) (oss.Client, error) { return vault, nil }
+	deps.NewClient = newClient
 	deps.Cluster = cluster
 	deps.Now = func() time.Time { return time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC) }
 	log, hook := logtest.NewNullLogger()
 	log.SetLevel(logrus.DebugLevel)
 	store := New(log, deps)
-	require.NoError(t, store.Init(map[string]string{"bucket": vaultBucket, "prefix": vaultPrefix, "region": "cn-hangzhou", "credentialsFile": credentialsFile(t)}))
+	location := map[string]string{"bucket": vaultBucket, "prefix": vaultPrefix, "region": "cn-hangzhou", "credentialsFile": credentialsFile(t)}
+	maps.Copy(location, config)
+	require.NoError(t, store.Init(location))
 	return &member{store: store, cluster: cluster, log: hook}
 }
 
