@@ -44,7 +44,12 @@ func (v Vault) Claim(ctx context.Context, backup, me string) (string, error) {
 	if err := CheckIdentity(me); err != nil {
 		return "", err
 	}
-	owner := ""
+	// Read first: OSS ignores forbid-overwrite on a bucket with versioning enabled or suspended, and
+	// there the read is what keeps a later backup of the same name from taking over the claim.
+	owner, err := v.Owner(ctx, backup)
+	if err != nil {
+		return "", err
+	}
 	// A claim released between our create and our read leaves the name free: one more try decides.
 	for attempt := 0; attempt < 2 && owner == ""; attempt++ {
 		err := v.Store.Create(ctx, v.Layout.Claim(backup), []byte(me))
@@ -125,9 +130,18 @@ func (v Vault) Forget(ctx context.Context, backup string) error {
 	return nil
 }
 
-// marker creates an empty marker once: the first write's time is the one that counts.
+// marker creates an empty marker once: the first write's time is the one that counts. It reads
+// first because forbid-overwrite does not hold on a versioned bucket, where a second write would move
+// a join or a tombstone later.
 func (v Vault) marker(ctx context.Context, key string) error {
-	err := v.Store.Create(ctx, key, nil)
+	_, err := v.Store.Get(ctx, key)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, cloud.ErrNotFound) {
+		return fmt.Errorf("read %s of the vault index: %w", key, err)
+	}
+	err = v.Store.Create(ctx, key, nil)
 	if err == nil || errors.Is(err, cloud.ErrAlreadyExists) {
 		return nil
 	}

@@ -83,6 +83,13 @@ func TestClaimErrors(t *testing.T) {
 	assert.ErrorContains(t, err, `claim backup name "n"`)
 
 	v, s = newVault()
+	s.fail["Get velero/plugins/csdr/claims/n"] = denied
+	_, err = v.Claim(ctx, "n", "uid-a")
+	assert.ErrorIs(t, err, cloud.ErrDenied)
+	assert.ErrorContains(t, err, `read the claim of backup name "n"`)
+	assert.NotContains(t, s.calls, "Create velero/plugins/csdr/claims/n", "a claim that cannot be read is not overwritten")
+
+	v, s = newVault()
 	require.NoError(t, s.Create(ctx, v.Layout.Claim("n"), []byte("uid-b")))
 	s.fail["Get velero/plugins/csdr/claims/n"] = denied
 	_, err = v.Claim(ctx, "n", "uid-a")
@@ -102,25 +109,65 @@ func TestClaimErrors(t *testing.T) {
 func TestClaimReleasedWhileRead(t *testing.T) {
 	ctx := context.Background()
 	v, s := newVault()
-	s.fail["Create velero/plugins/csdr/claims/n"] = &cloud.Error{Kind: cloud.ErrAlreadyExists, Code: "FileAlreadyExists"}
-	released := &releasingStore{memStore: s, key: v.Layout.Claim("n")}
-	v.Store = released
+	v.Store = &takenOnce{memStore: s, key: v.Layout.Claim("n")}
 	owner, err := v.Claim(ctx, "n", "uid-a")
 	require.NoError(t, err)
 	assert.Equal(t, "uid-a", owner)
 	assert.Contains(t, s.keys(), v.Layout.Source("n", "uid-a"))
+	assert.Equal(t, []string{
+		"Get velero/plugins/csdr/claims/n", // free
+		"Get velero/plugins/csdr/claims/n", // taken at the create, released by now
+		"Create velero/plugins/csdr/claims/n",
+	}, s.calls[:3])
 }
 
-// releasingStore lets the first create of key fail as taken, then frees it.
-type releasingStore struct {
+// takenOnce answers the first create of key as taken by someone who has let go by the next read.
+type takenOnce struct {
 	*memStore
 	key  string
 	once sync.Once
 }
 
-func (r *releasingStore) Get(ctx context.Context, key string) ([]byte, error) {
-	r.once.Do(func() { delete(r.fail, "Create "+r.key) })
-	return r.memStore.Get(ctx, key)
+func (r *takenOnce) Create(ctx context.Context, key string, data []byte) error {
+	taken := false
+	if key == r.key {
+		r.once.Do(func() { taken = true })
+	}
+	if taken {
+		return &cloud.Error{Kind: cloud.ErrAlreadyExists, Code: "FileAlreadyExists"}
+	}
+	return r.memStore.Create(ctx, key, data)
+}
+
+// On a bucket with versioning, OSS ignores forbid-overwrite: the read before the create keeps the
+// claim, and markers keep their first time.
+func TestVersionedBucketKeepsClaimsAndTimes(t *testing.T) {
+	ctx := context.Background()
+	v, s := newVault()
+	v.Store = overwriting{s}
+	_, err := v.Claim(ctx, "n", "uid-a")
+	require.NoError(t, err)
+	owner, err := v.Claim(ctx, "n", "uid-b")
+	require.NoError(t, err)
+	assert.Equal(t, "uid-a", owner)
+	require.NoError(t, v.MarkDeleted(ctx, "n", "uid-b"))
+	first := s.now
+	s.tick(time.Hour)
+	require.NoError(t, v.MarkDeleted(ctx, "n", "uid-b"))
+	ix, err := v.Load(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, first, ix.Backups["n"].Deleted["uid-b"])
+	assert.Equal(t, "uid-a", ix.Source("n"))
+}
+
+// overwriting is a bucket with versioning: a create overwrites like any PUT.
+type overwriting struct{ *memStore }
+
+func (o overwriting) Create(_ context.Context, key string, data []byte) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.objects[key] = memObject{data: data, at: o.now}
+	return nil
 }
 
 func TestJoinAndTombstoneKeepTheirFirstTime(t *testing.T) {
