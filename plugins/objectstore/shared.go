@@ -36,6 +36,8 @@ type sharedVault struct {
 	bucket  string
 	region  string // for snapshot IDs written without one (the existing plugin's)
 	now     func() time.Time
+	// metadataLimit is the largest velero-backup.json the plugin annotates (maxMetadataBytes).
+	metadataLimit int64
 }
 
 func newSharedVault(log logrus.FieldLogger, deps Dependencies, cfg Config, client oss.Client) *sharedVault {
@@ -48,6 +50,8 @@ func newSharedVault(log logrus.FieldLogger, deps Dependencies, cfg Config, clien
 		bucket:  cfg.Bucket,
 		region:  cfg.Region,
 		now:     deps.Now,
+
+		metadataLimit: maxMetadataBytes,
 	}
 }
 

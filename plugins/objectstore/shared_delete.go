@@ -15,6 +15,8 @@ const deleteFailed = "delete backup files from OSS bucket failed"
 // is kept whole for its source, which can still restore it, and marked deleted for this cluster
 // instead, so the sync never brings it back here. This cluster's own backup (or one made before the
 // index) is deleted; with its velero-backup.json its index entry goes, and the name is free again.
+// Deleting a backup without a claim also clears what an interrupted deletion may have left of its
+// index entry.
 func (o *ObjectStore) deleteShared(bucket, key, backup, file string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), vaultOpTimeout)
 	defer cancel()
@@ -30,16 +32,15 @@ func (o *ObjectStore) deleteShared(bucket, key, backup, file string) error {
 	if owner != "" && owner != me {
 		return o.tombstone(ctx, backup, me, owner)
 	}
-	if err := o.delete(bucket, key); err != nil {
-		return err
-	}
-	if file == vaultindex.MetadataFile && owner == me {
+	if file == vaultindex.MetadataFile {
+		// The index entry goes before velero-backup.json: if either fails, velero-backup.json is still
+		// there for Velero's next attempt to find and finish the job, so no stale claim keeps the name.
 		if err := v.index.Forget(ctx, backup); err != nil {
-			return operationFailed(o.cfg, deleteFailed, err)
+			return operationFailed(o.cfg, deleteFailed, fmt.Errorf("%w; velero-backup.json was kept", err))
 		}
 		v.cache.forgetOwner(v.bucket + "/" + v.index.Layout.Claim(backup))
 	}
-	return nil
+	return o.delete(bucket, key)
 }
 
 // tombstone marks another cluster's backup deleted for this one, once per process and backup.

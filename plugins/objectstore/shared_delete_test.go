@@ -150,3 +150,32 @@ func matching(entries []string, s string) []string {
 	}
 	return out
 }
+
+// A source's deletion interrupted in the index or at velero-backup.json is finished by the next
+// attempt, index entry and claim included, so the name does not stay taken.
+func TestRetriedDeletionForgetsTheBackup(t *testing.T) {
+	for _, failing := range []string{
+		"DeleteObject shared-vault/velero/plugins/csdr/backups/n/completed",
+		"DeleteObject shared-vault/velero/plugins/csdr/claims/n",
+		"DeleteObject shared-vault/velero/backups/n/velero-backup.json",
+	} {
+		t.Run(failing, func(t *testing.T) {
+			vault := newMemoryOSS()
+			a, b := join(t, vault, "uid-a"), join(t, vault, "uid-b")
+			a.backup(t, "n", velerov1.BackupPhaseCompleted)
+			vault.fail[failing] = denied()
+			require.Error(t, a.deleteBackup(t, "n"))
+			_, hasMetadata := vault.object(vaultBucket, "velero/backups/n/velero-backup.json")
+			require.True(t, hasMetadata, "kept for the next attempt")
+			b.cluster.phases["n"] = velerov1.BackupPhaseInProgress
+			ok, err := b.store.ObjectExists(vaultBucket, "velero/backups/n/velero-backup.json")
+			assert.True(t, ok || err != nil, "meanwhile the name is not free for another cluster: %v", err)
+
+			delete(vault.fail, failing)
+			require.NoError(t, join(t, vault, "uid-a").deleteBackup(t, "n"))
+			assert.Empty(t, vault.keys(vaultBucket, "velero/backups/"))
+			assert.Empty(t, vault.keys(vaultBucket, "velero/plugins/csdr/backups/"))
+			assert.Empty(t, vault.keys(vaultBucket, "velero/plugins/csdr/claims/"))
+		})
+	}
+}

@@ -136,3 +136,16 @@ func TestCompletedMarkerFailureFailsThePut(t *testing.T) {
 	assert.Contains(t, err.Error(), `upload backup files to OSS bucket failed: VaultError: backup vault is unavailable: access to bucket "shared-vault" is denied`)
 	assert.Contains(t, err.Error(), `make backup "n" visible to the vault's other clusters: write velero/plugins/csdr/backups/n/completed to the vault index`)
 }
+
+// A velero-backup.json above the limit goes to the vault as Velero wrote it, without being held.
+func TestLargeMetadataIsWrittenAsItIs(t *testing.T) {
+	vault := newMemoryOSS()
+	a := join(t, vault, "uid-a")
+	a.store.shared.metadataLimit = 64
+	body := string(backupJSON(t, "n", velerov1.BackupPhaseCompleted))
+	require.Greater(t, len(body), 64)
+	require.NoError(t, a.store.PutObject(vaultBucket, "velero/backups/n/velero-backup.json", strings.NewReader(body)))
+	data, _ := vault.object(vaultBucket, "velero/backups/n/velero-backup.json")
+	assert.Equal(t, body, string(data))
+	assert.Contains(t, entries(a.log, logrus.WarnLevel)[0], "is larger than 64 bytes: written as it is")
+}

@@ -47,12 +47,12 @@ func (o *ObjectStore) putShared(bucket, key, backup, file string, body io.Reader
 func (o *ObjectStore) putMetadata(ctx context.Context, bucket, key, backup, me string, body io.Reader) error {
 	v := o.shared
 	log := v.log.WithField("backup", backup)
-	data, err := io.ReadAll(io.LimitReader(body, maxMetadataBytes+1))
+	data, err := io.ReadAll(io.LimitReader(body, v.metadataLimit+1))
 	if err != nil {
 		return o.refuseUpload(bucket, key, body, fmt.Errorf("%s: read %s from Velero: %w", uploadFailed, key, err))
 	}
-	if len(data) > maxMetadataBytes {
-		log.Warnf("%s is larger than %d MiB: written as it is, without the source cluster annotation", key, maxMetadataBytes>>20)
+	if int64(len(data)) > v.metadataLimit {
+		log.Warnf("%s is larger than %d bytes: written as it is, without the source cluster annotation", key, v.metadataLimit)
 		return o.put(bucket, key, io.MultiReader(bytes.NewReader(data), body))
 	}
 	meta, err := parseBackupMetadata(data)
