@@ -3,8 +3,6 @@ package objectstore
 import (
 	"context"
 	"fmt"
-	"io"
-	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -95,104 +93,4 @@ func (v *sharedVault) claim(ctx context.Context, backup, me string) (string, err
 
 func nameTaken(backup, owner string) error {
 	return fmt.Errorf("%s: backup %q was made by cluster %s", nameTakenMessage, backup, owner)
-}
-
-// Cache is what one plugin process remembers of shared vaults: the holders of backup names (a claim
-// never changes hands while its backup exists) and the tombstones it has written. Velero starts a
-// plugin process per reconcile, so this saves requests within one backup, sync or deletion.
-type Cache struct {
-	mu         sync.Mutex
-	owners     map[string]string
-	tombstones map[string]bool
-}
-
-// NewCache returns an empty cache; the plugin binary makes one for all its object stores.
-func NewCache() *Cache {
-	return &Cache{owners: map[string]string{}, tombstones: map[string]bool{}}
-}
-
-func (c *Cache) owner(key string) (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	o, ok := c.owners[key]
-	return o, ok
-}
-
-func (c *Cache) setOwner(key, owner string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.owners[key] = owner
-}
-
-func (c *Cache) forgetOwner(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.owners, key)
-}
-
-// firstTombstone reports whether key is new to this process, and remembers it.
-func (c *Cache) firstTombstone(key string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.tombstones[key] {
-		return false
-	}
-	c.tombstones[key] = true
-	return true
-}
-
-func (c *Cache) unmarkTombstone(key string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.tombstones, key)
-}
-
-// bucketStore is the index's view of the location's bucket.
-type bucketStore struct {
-	client oss.Client
-	bucket string
-}
-
-// maxIndexObject bounds what a read of the index takes in: a claim is an identity.
-const maxIndexObject = 4 << 10
-
-func (s bucketStore) List(ctx context.Context, prefix string) ([]vaultindex.Object, error) {
-	infos, err := s.client.ListObjectInfos(ctx, s.bucket, prefix)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]vaultindex.Object, len(infos))
-	for i, info := range infos {
-		out[i] = vaultindex.Object{Key: info.Key, LastModified: info.LastModified}
-	}
-	return out, nil
-}
-
-func (s bucketStore) Create(ctx context.Context, key string, data []byte) error {
-	return s.client.CreateObject(ctx, s.bucket, key, data)
-}
-
-func (s bucketStore) Get(ctx context.Context, key string) ([]byte, error) {
-	return readSmall(ctx, s.client, s.bucket, key, maxIndexObject)
-}
-
-func (s bucketStore) Delete(ctx context.Context, key string) error {
-	return s.client.DeleteObject(ctx, s.bucket, key)
-}
-
-// readSmall reads an object of at most limit bytes; a larger one is an error, not a truncation.
-func readSmall(ctx context.Context, client oss.Client, bucket, key string, limit int64) ([]byte, error) {
-	rc, err := client.GetObject(ctx, bucket, key)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("read %s/%s: larger than the %d bytes expected", bucket, key, limit)
-	}
-	return data, nil
 }
