@@ -63,9 +63,26 @@ func (k *KubeCluster) Identity(ctx context.Context) (string, error) {
 }
 
 func (k *KubeCluster) BackupPhase(ctx context.Context, name string) (velerov1.BackupPhase, bool, error) {
+	backup, err := k.backup(ctx, name)
+	if backup == nil || err != nil {
+		return "", false, err
+	}
+	return backup.Status.Phase, true, nil
+}
+
+func (k *KubeCluster) BackupSource(ctx context.Context, name string) (string, bool, error) {
+	backup, err := k.backup(ctx, name)
+	if backup == nil || err != nil {
+		return "", false, err
+	}
+	return backup.Annotations[v1alpha1.SourceClusterKey], true, nil
+}
+
+// backup reads the Backup of that name in Velero's namespace; nil, nil when there is none.
+func (k *KubeCluster) backup(ctx context.Context, name string) (*velerov1.Backup, error) {
 	c, err := k.kube.Client()
 	if err != nil {
-		return "", false, err
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, kubeCallTimeout)
 	defer cancel()
@@ -73,11 +90,11 @@ func (k *KubeCluster) BackupPhase(ctx context.Context, name string) (velerov1.Ba
 	key := types.NamespacedName{Namespace: k.kube.Namespace(), Name: name}
 	if err := c.Get(ctx, key, backup); err != nil {
 		if apierrors.IsNotFound(err) {
-			return "", false, nil
+			return nil, nil
 		}
-		return "", false, fmt.Errorf("read backup %s: %w", key, err)
+		return nil, fmt.Errorf("read backup %s: %w", key, err)
 	}
-	return backup.Status.Phase, true, nil
+	return backup, nil
 }
 
 // FilesystemLocations are the HBR snapshots of the backup's FilesystemBackups in Velero's namespace

@@ -95,10 +95,22 @@ func TestKubeClusterBackupPhase(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, found, "only Velero's namespace counts")
 
+	b.Annotations = map[string]string{v1alpha1.SourceClusterKey: "uid-a"}
+	k = NewKubeCluster(kubeWith(t, interceptor.Funcs{}, b))
+	source, found, err := k.BackupSource(t.Context(), "nightly")
+	require.NoError(t, err)
+	assert.True(t, found)
+	assert.Equal(t, "uid-a", source)
+	_, found, err = k.BackupSource(t.Context(), "weekly")
+	require.NoError(t, err)
+	assert.False(t, found)
+
 	broken := NewKubeCluster(kubeWith(t, interceptor.Funcs{Get: func(context.Context, kbclient.WithWatch, kbclient.ObjectKey, kbclient.Object, ...kbclient.GetOption) error {
 		return errors.New("etcdserver: request timed out")
 	}}))
 	_, _, err = broken.BackupPhase(t.Context(), "nightly")
+	assert.ErrorContains(t, err, "read backup velero/nightly: etcdserver: request timed out")
+	_, _, err = broken.BackupSource(t.Context(), "nightly")
 	assert.ErrorContains(t, err, "read backup velero/nightly: etcdserver: request timed out")
 }
 

@@ -35,19 +35,17 @@ func (c *Cache) forgetOwner(key string) {
 	delete(c.owners, key)
 }
 
-// firstTombstone reports whether key is new to this process, and remembers it.
-func (c *Cache) firstTombstone(key string) bool {
+func (c *Cache) tombstoned(key string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.tombstones[key] {
-		return false
-	}
-	c.tombstones[key] = true
-	return true
+	return c.tombstones[key]
 }
 
-func (c *Cache) unmarkTombstone(key string) {
+// rememberTombstone records a tombstone written and reports whether it is new to this process.
+func (c *Cache) rememberTombstone(key string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.tombstones, key)
+	first := !c.tombstones[key]
+	c.tombstones[key] = true
+	return first
 }

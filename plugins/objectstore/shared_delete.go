@@ -43,18 +43,32 @@ func (o *ObjectStore) deleteShared(bucket, key, backup, file string) error {
 	return o.delete(bucket, key)
 }
 
-// tombstone marks another cluster's backup deleted for this one, once per process and backup.
+// tombstone marks another cluster's backup deleted for this one, once per process and backup. A
+// Backup here that is not a copy of that backup (this cluster's own backup of the same name, refused
+// at its start) has nothing in the vault: deleting it leaves the vault as it is, and the other
+// cluster's backup becomes visible here at the next sync.
 func (o *ObjectStore) tombstone(ctx context.Context, backup, me, owner string) error {
 	v := o.shared
 	key := v.bucket + "/" + v.index.Layout.Deleted(backup, me)
-	if !v.cache.firstTombstone(key) {
+	if v.cache.tombstoned(key) {
+		return nil
+	}
+	source, found, err := v.cluster.BackupSource(ctx, backup)
+	if err != nil {
+		return fmt.Errorf("%s: read backup %q in this cluster: %w; nothing was deleted", deleteFailed, backup, err)
+	}
+	log := v.log.WithFields(logrus.Fields{"backup": backup, "sourceCluster": owner})
+	if found && source != owner {
+		if v.cache.rememberTombstone("kept:" + key) { // said once per process, not once per file
+			log.Infof("backup %s in this cluster is not cluster %s's backup of that name in the vault: nothing in the vault is deleted", backup, owner)
+		}
 		return nil
 	}
 	if err := v.index.MarkDeleted(ctx, backup, me); err != nil {
-		v.cache.unmarkTombstone(key)
 		return operationFailed(o.cfg, deleteFailed, err)
 	}
-	v.log.WithFields(logrus.Fields{"backup": backup, "sourceCluster": owner}).
-		Infof("backup %s was made by cluster %s: kept in the vault for it; marked deleted for this cluster", backup, owner)
+	if v.cache.rememberTombstone(key) {
+		log.Infof("backup %s was made by cluster %s: kept in the vault for it; marked deleted for this cluster", backup, owner)
+	}
 	return nil
 }

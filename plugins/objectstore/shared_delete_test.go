@@ -1,6 +1,7 @@
 package objectstore
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -79,9 +80,8 @@ func TestDeleteBySourceRemovesEverything(t *testing.T) {
 // as Velero always did.
 func TestLegacyBackupBehavesAsBefore(t *testing.T) {
 	vault := newMemoryOSS()
-	for _, key := range []string{"velero/backups/old/velero-backup.json", "velero/backups/old/old.tar.gz"} {
-		require.NoError(t, vault.PutObject(t.Context(), vaultBucket, key, strings.NewReader(key)))
-	}
+	require.NoError(t, vault.PutObject(t.Context(), vaultBucket, "velero/backups/old/velero-backup.json", bytes.NewReader(backupJSON(t, "old", velerov1.BackupPhaseCompleted))))
+	require.NoError(t, vault.PutObject(t.Context(), vaultBucket, "velero/backups/old/old.tar.gz", strings.NewReader("tarball")))
 	b := join(t, vault, "uid-b")
 	assert.Equal(t, []string{"old"}, b.sync(t))
 	assert.Equal(t, []string{"old"}, join(t, vault, "uid-c").sync(t))

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/datalocation"
@@ -54,6 +56,13 @@ func (f *fakeCluster) BackupPhase(_ context.Context, name string) (velerov1.Back
 	defer f.mu.Unlock()
 	p, ok := f.phases[name]
 	return p, ok, f.phaseErr
+}
+
+func (f *fakeCluster) BackupSource(_ context.Context, name string) (string, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.phases[name]
+	return f.annotations[name][v1alpha1.SourceClusterKey], ok, f.phaseErr
 }
 
 func (f *fakeCluster) FilesystemLocations(_ context.Context, backup string) ([]datalocation.Location, error) {
@@ -136,7 +145,9 @@ func (m *member) backup(t *testing.T, name string, phase velerov1.BackupPhase, v
 	m.cluster.mu.Unlock()
 }
 
-// sync lists the vault's backups as Velero's backup sync does, returning their names.
+// sync lists the vault's backups as Velero's backup sync does, returning their names, and keeps the
+// cluster's Backups as the sync does: a listed backup it lacks is created from its
+// velero-backup.json, a Completed one the listing lacks is deleted.
 func (m *member) sync(t *testing.T) []string {
 	t.Helper()
 	prefixes, err := m.store.ListCommonPrefixes(vaultBucket, vaultPrefix+"/backups/", "/")
@@ -147,10 +158,30 @@ func (m *member) sync(t *testing.T) []string {
 		require.True(t, ok, p)
 		names = append(names, name)
 	}
+	m.cluster.mu.Lock()
+	defer m.cluster.mu.Unlock()
+	for _, name := range names {
+		if _, ok := m.cluster.phases[name]; ok {
+			continue
+		}
+		rc, err := m.store.GetObject(vaultBucket, vaultPrefix+"/backups/"+name+"/velero-backup.json")
+		require.NoError(t, err)
+		var b velerov1.Backup
+		require.NoError(t, json.NewDecoder(rc).Decode(&b))
+		require.NoError(t, rc.Close())
+		m.cluster.phases[name], m.cluster.annotations[name] = b.Status.Phase, b.Annotations
+	}
+	for name, phase := range m.cluster.phases {
+		if phase == velerov1.BackupPhaseCompleted && !slices.Contains(names, name) {
+			delete(m.cluster.phases, name)
+			delete(m.cluster.annotations, name)
+		}
+	}
 	return names
 }
 
-// deleteBackup deletes backup name as Velero's DeleteBackup does: every key under its folder.
+// deleteBackup deletes backup name as Velero's DeleteBackup does, every key under its folder, and
+// then the Backup here.
 func (m *member) deleteBackup(t *testing.T, name string) error {
 	t.Helper()
 	keys, err := m.store.ListObjects(vaultBucket, vaultPrefix+"/backups/"+name+"/")
@@ -160,6 +191,10 @@ func (m *member) deleteBackup(t *testing.T, name string) error {
 			return err
 		}
 	}
+	m.cluster.mu.Lock()
+	defer m.cluster.mu.Unlock()
+	delete(m.cluster.phases, name)
+	delete(m.cluster.annotations, name)
 	return nil
 }
 

@@ -126,10 +126,10 @@ func TestNameCollisionOverOSS(t *testing.T) {
 
 func TestLegacyBackupOverOSS(t *testing.T) {
 	srv := newVaultEmulator(t)
-	for _, key := range []string{"velero/backups/old/velero-backup.json", "velero/backups/old/old.tar.gz"} {
-		_, err := srv.OSS().PutObject(vaultBucket, key, []byte(key))
-		require.NoError(t, err)
-	}
+	_, err := srv.OSS().PutObject(vaultBucket, "velero/backups/old/velero-backup.json", backupJSON(t, "old", velerov1.BackupPhaseCompleted))
+	require.NoError(t, err)
+	_, err = srv.OSS().PutObject(vaultBucket, "velero/backups/old/old.tar.gz", []byte("tarball"))
+	require.NoError(t, err)
 	b := joinEmulator(t, srv, "uid-b")
 	assert.Equal(t, []string{"old"}, b.sync(t))
 	require.NoError(t, b.deleteBackup(t, "old"))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
@@ -95,4 +96,24 @@ func snapshotVault(m *memoryOSS) map[string][]byte {
 		out[k] = bytes.Clone(v)
 	}
 	return out
+}
+
+// b's own backup of a name a holds was refused at its start; deleting it in b leaves a's backup as it
+// is and visible to b, which then syncs it (no tombstone: b never had a's backup).
+func TestDeletingARefusedBackupLeavesTheVaultAlone(t *testing.T) {
+	vault := newMemoryOSS()
+	a, b := join(t, vault, "uid-a"), join(t, vault, "uid-b")
+	a.backup(t, "n", velerov1.BackupPhaseCompleted)
+	b.cluster.phases["n"] = velerov1.BackupPhaseFailed // refused at its start, so never annotated
+	before := snapshotVault(vault)
+
+	require.NoError(t, b.deleteBackup(t, "n"))
+	assert.Equal(t, before, snapshotVault(vault), "nothing written, nothing deleted")
+	assert.Contains(t, matching(entries(b.log, logrus.InfoLevel), "is not cluster uid-a's backup of that name")[0], "nothing in the vault is deleted")
+	assert.Equal(t, []string{"n"}, b.sync(t))
+	assert.Equal(t, "uid-a", b.cluster.annotations["n"]["csdr.io/source-cluster"], "a's backup, synced")
+
+	require.NoError(t, b.deleteBackup(t, "n"), "deleting the synced copy, in the same process")
+	_, tombstone := vault.object(vaultBucket, "velero/plugins/csdr/backups/n/deleted/uid-b")
+	assert.True(t, tombstone)
 }
