@@ -109,11 +109,27 @@ func TestDeletingARefusedBackupLeavesTheVaultAlone(t *testing.T) {
 
 	require.NoError(t, b.deleteBackup(t, "n"))
 	assert.Equal(t, before, snapshotVault(vault), "nothing written, nothing deleted")
-	assert.Contains(t, matching(entries(b.log, logrus.InfoLevel), "is not cluster uid-a's backup of that name")[0], "nothing in the vault is deleted")
+	said := matching(entries(b.log, logrus.InfoLevel), "is not cluster uid-a's backup of that name")
+	require.Len(t, said, 1, "once per backup, not once per file")
+	assert.Contains(t, said[0], "nothing in the vault is deleted")
 	assert.Equal(t, []string{"n"}, b.sync(t))
 	assert.Equal(t, "uid-a", b.cluster.annotations["n"]["csdr.io/source-cluster"], "a's backup, synced")
 
 	require.NoError(t, b.deleteBackup(t, "n"), "deleting the synced copy, in the same process")
 	_, tombstone := vault.object(vaultBucket, "velero/plugins/csdr/backups/n/deleted/uid-b")
 	assert.True(t, tombstone)
+}
+
+// When this cluster's Backup cannot be read, the deletion fails and the vault stays as it was.
+func TestDeleteWhenTheBackupHereCannotBeRead(t *testing.T) {
+	vault := newMemoryOSS()
+	a, b := join(t, vault, "uid-a"), join(t, vault, "uid-b")
+	a.backup(t, "n", velerov1.BackupPhaseCompleted)
+	b.sync(t)
+	before := snapshotVault(vault)
+	b.cluster.phaseErr = errors.New("connection refused")
+	err := b.deleteBackup(t, "n")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `read backup "n" in this cluster: connection refused; nothing was deleted`)
+	assert.Equal(t, before, snapshotVault(vault))
 }
