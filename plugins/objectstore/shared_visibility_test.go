@@ -9,6 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 )
 
 // What each cluster's backup sync sees of one vault: its own backups in every phase, another's only
@@ -72,4 +74,31 @@ func TestSyncFailsWhenTheIndexCannotBeRead(t *testing.T) {
 	_, err := a.store.ListCommonPrefixes(vaultBucket, "velero/backups/", "/")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "VaultError: backup vault is unavailable")
+}
+
+// Without a Cluster (benchmarks' baseline) the store is Velero's own: no index, no filter, and a
+// delete deletes whatever cluster made the backup.
+func TestWithoutClusterTheVaultIsVelerosOwn(t *testing.T) {
+	vault := newMemoryOSS()
+	a := join(t, vault, "uid-a")
+	a.backup(t, "n", velerov1.BackupPhaseFailed)
+	deps := DefaultDependencies()
+	deps.Environment = Environment{}
+	deps.NewClient = func(oss.Config) (oss.Client, error) { return vault, nil }
+	stock := New(logrus.New(), deps)
+	require.NoError(t, stock.Init(map[string]string{"bucket": vaultBucket, "prefix": vaultPrefix, "region": "cn-hangzhou", "credentialsFile": credentialsFile(t)}))
+	vault.calls = nil
+
+	prefixes, err := stock.ListCommonPrefixes(vaultBucket, "velero/backups/", "/")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"velero/backups/n/"}, prefixes, "a's failed backup is listed")
+	keys, err := stock.ListObjects(vaultBucket, "velero/backups/n/")
+	require.NoError(t, err)
+	for _, k := range keys {
+		require.NoError(t, stock.DeleteObject(vaultBucket, k))
+	}
+	assert.Empty(t, vault.keys(vaultBucket, "velero/backups/"))
+	for _, c := range vault.calls {
+		assert.NotContains(t, c, "plugins/csdr", "the index is not touched")
+	}
 }
