@@ -10,6 +10,7 @@ package vaultindex
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"unicode"
 )
@@ -26,20 +27,18 @@ const (
 
 // Layout names the keys of one location's index and of Velero's backups next to it.
 type Layout struct {
-	prefix string // the location's prefix with a trailing slash, or ""
+	root    string // "<prefix>plugins/csdr/"
+	backups string // "<prefix>backups/"
 }
 
-// NewLayout takes the location's prefix as Velero's config carries it ("", "velero", "a/b/").
+// NewLayout takes the location's prefix as Velero's config carries it ("", "velero", "a/b/") and
+// joins it as Velero's object store layout does (path.Join), so the keys match Velero's exactly.
 func NewLayout(prefix string) Layout {
-	p := strings.Trim(prefix, "/")
-	if p != "" {
-		p += "/"
-	}
-	return Layout{prefix: p}
+	return Layout{root: path.Join(prefix, "plugins", "csdr") + "/", backups: path.Join(prefix, "backups") + "/"}
 }
 
 // Root is the index's folder: "<prefix>plugins/csdr/".
-func (l Layout) Root() string { return l.prefix + "plugins/csdr/" }
+func (l Layout) Root() string { return l.root }
 
 // Claim holds the identity of the cluster that owns a backup's name. It is created once, with
 // forbid-overwrite, so two clusters cannot both make a backup of one name.
@@ -65,7 +64,7 @@ func (l Layout) Deleted(backup, cluster string) string {
 func (l Layout) Member(cluster string) string { return l.Root() + clustersDir + cluster }
 
 // VeleroBackups is Velero's folder of backups: "<prefix>backups/".
-func (l Layout) VeleroBackups() string { return l.prefix + "backups/" }
+func (l Layout) VeleroBackups() string { return l.backups }
 
 // VeleroMetadata is the key of a backup's velero-backup.json.
 func (l Layout) VeleroMetadata(backup string) string {

@@ -9,9 +9,9 @@ import (
 )
 
 func TestLayoutKeys(t *testing.T) {
-	for _, prefix := range []string{"", "velero", "velero/", "/a/b/"} {
+	// As Velero's ObjectStoreLayout joins them: path.Join(prefix, "backups") + "/".
+	for prefix, p := range map[string]string{"": "", "velero": "velero/", "velero/": "velero/", "a//b/": "a/b/", "/a/b": "/a/b/"} {
 		l := vaultindex.NewLayout(prefix)
-		p := map[string]string{"": "", "velero": "velero/", "velero/": "velero/", "/a/b/": "a/b/"}[prefix]
 		assert.Equal(t, p+"plugins/csdr/", l.Root())
 		assert.Equal(t, p+"plugins/csdr/claims/nightly-1", l.Claim("nightly-1"))
 		assert.Equal(t, p+"plugins/csdr/backups/nightly-1/source/uid-a", l.Source("nightly-1", "uid-a"))
