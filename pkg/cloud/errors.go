@@ -22,6 +22,8 @@ var (
 	ErrInvalid = errors.New("invalid request")
 	// ErrIntegrity: data arrived but does not match its checksum.
 	ErrIntegrity = errors.New("data integrity check failed")
+	// ErrAlreadyExists: a create that must not overwrite found the resource there already.
+	ErrAlreadyExists = errors.New("already exists")
 )
 
 // Error is a classified cloud error. It keeps the service's code and request ID, which support needs,

@@ -18,6 +18,9 @@ type Cluster interface {
 	// BackupPhase is the phase of the Backup of that name in Velero's namespace; found is false when
 	// there is none.
 	BackupPhase(ctx context.Context, name string) (phase velerov1.BackupPhase, found bool, err error)
+	// BackupSource is the source cluster annotation (v1alpha1.SourceClusterKey) of the Backup of that
+	// name, "" when it has none; found is false when there is no such Backup.
+	BackupSource(ctx context.Context, name string) (source string, found bool, err error)
 	// FilesystemLocations are the HBR snapshots of the backup's filesystem volumes, from its
 	// FilesystemBackups in this cluster.
 	FilesystemLocations(ctx context.Context, backup string) ([]datalocation.Location, error)

@@ -20,18 +20,82 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 )
 
-// memoryOSS is a stateful in-memory OSS: objects per bucket/key, with an upload failure to inject.
+// memoryOSS is a stateful in-memory OSS: objects per bucket/key, stamped with its clock, with an upload
+// failure and per-request failures to inject.
 type memoryOSS struct {
-	mu      sync.Mutex
-	objects map[string][]byte
+	mu       sync.Mutex
+	objects  map[string][]byte
+	modified map[string]time.Time
+	now      time.Time // moved by tick; OSS's clock, to the second
 	// putFailsAfter makes PutObject read this many bytes of a body and then fail, as a real upload that
 	// loses its connection does; negative means uploads succeed.
 	putFailsAfter int64
+	// fail makes the request "<Operation> <bucket>/<key or prefix>" fail with the error.
+	fail  map[string]error
+	calls []string
 }
 
 var _ oss.Client = (*memoryOSS)(nil)
 
-func newMemoryOSS() *memoryOSS { return &memoryOSS{objects: map[string][]byte{}, putFailsAfter: -1} }
+func newMemoryOSS() *memoryOSS {
+	return &memoryOSS{objects: map[string][]byte{}, modified: map[string]time.Time{}, putFailsAfter: -1,
+		now: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), fail: map[string]error{}}
+}
+
+func (m *memoryOSS) tick(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.now = m.now.Add(d)
+}
+
+// call records a request and returns its injected failure; m.mu is held.
+func (m *memoryOSS) call(op, resource string) error {
+	m.calls = append(m.calls, op+" "+resource)
+	return m.fail[op+" "+resource]
+}
+
+func (m *memoryOSS) CreateObject(_ context.Context, bucket, key string, data []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("CreateObject", bucket+"/"+key); err != nil {
+		return err
+	}
+	if _, ok := m.objects[bucket+"/"+key]; ok {
+		return &cloud.Error{Service: "oss", Operation: "PutObject", Resource: bucket + "/" + key, Kind: cloud.ErrAlreadyExists,
+			Code: "FileAlreadyExists", Status: 409}
+	}
+	m.objects[bucket+"/"+key], m.modified[bucket+"/"+key] = slices.Clone(data), m.now
+	return nil
+}
+
+func (m *memoryOSS) ListObjectInfos(_ context.Context, bucket, prefix string) ([]oss.ObjectInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.call("ListObjectInfos", bucket+"/"+prefix); err != nil {
+		return nil, err
+	}
+	var out []oss.ObjectInfo
+	for _, k := range slices.Sorted(maps.Keys(m.objects)) {
+		if key, ok := strings.CutPrefix(k, bucket+"/"); ok && strings.HasPrefix(key, prefix) {
+			out = append(out, oss.ObjectInfo{Key: key, LastModified: m.modified[k]})
+		}
+	}
+	return out, nil
+}
+
+// object returns bucket/key's bytes and whether it exists.
+func (m *memoryOSS) object(bucket, key string) ([]byte, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	data, ok := m.objects[bucket+"/"+key]
+	return data, ok
+}
+
+// keys are every key of bucket under prefix.
+func (m *memoryOSS) keys(bucket, prefix string) []string {
+	keys, _ := m.ListObjects(context.Background(), bucket, prefix)
+	return keys
+}
 
 func (m *memoryOSS) PutObject(_ context.Context, bucket, key string, body io.Reader) error {
 	if m.putFailsAfter >= 0 {
@@ -45,13 +109,19 @@ func (m *memoryOSS) PutObject(_ context.Context, bucket, key string, body io.Rea
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.objects[bucket+"/"+key] = data
+	if err := m.call("PutObject", bucket+"/"+key); err != nil {
+		return err
+	}
+	m.objects[bucket+"/"+key], m.modified[bucket+"/"+key] = data, m.now
 	return nil
 }
 
 func (m *memoryOSS) GetObject(_ context.Context, bucket, key string) (io.ReadCloser, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := m.call("GetObject", bucket+"/"+key); err != nil {
+		return nil, err
+	}
 	data, ok := m.objects[bucket+"/"+key]
 	if !ok {
 		return nil, &cloud.Error{Service: "oss", Operation: "GetObject", Resource: bucket + "/" + key, Kind: cloud.ErrNotFound, Code: "NoSuchKey"}
@@ -62,6 +132,9 @@ func (m *memoryOSS) GetObject(_ context.Context, bucket, key string) (io.ReadClo
 func (m *memoryOSS) ObjectExists(_ context.Context, bucket, key string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := m.call("ObjectExists", bucket+"/"+key); err != nil {
+		return false, err
+	}
 	_, ok := m.objects[bucket+"/"+key]
 	return ok, nil
 }
@@ -94,7 +167,11 @@ func (m *memoryOSS) ListCommonPrefixes(ctx context.Context, bucket, prefix, deli
 func (m *memoryOSS) DeleteObject(_ context.Context, bucket, key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if err := m.call("DeleteObject", bucket+"/"+key); err != nil {
+		return err
+	}
 	delete(m.objects, bucket+"/"+key)
+	delete(m.modified, bucket+"/"+key)
 	return nil
 }
 

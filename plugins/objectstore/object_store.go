@@ -11,6 +11,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/vaultindex"
 )
 
 // Name is the plugin name; `--provider alibabacloud` resolves to it, as for the existing Alibaba plugin.
@@ -21,6 +22,14 @@ type Dependencies struct {
 	NewCredentials func(credentials.Options) (oss.CredentialsSource, error)
 	NewClient      func(oss.Config) (oss.Client, error)
 	Environment    Environment
+	// Cluster is the cluster the plugin runs in; with it the vault may be shared by many clusters
+	// (shared.go). Nil is Velero's own single-cluster behaviour, for benchmarks to compare against.
+	Cluster Cluster
+	// Cache is what the plugin process remembers of shared vaults across object stores; nil gives
+	// each object store its own.
+	Cache *Cache
+	// Now is the clock of data locations' CheckedAt; nil is time.Now.
+	Now func() time.Time
 }
 
 // DefaultDependencies are the real credentials layer, OSS client and environment.
@@ -39,10 +48,17 @@ type ObjectStore struct {
 	drain  drainer
 	cfg    Config
 	client oss.Client
+	shared *sharedVault // nil: a vault of one cluster
 }
 
 // New returns an ObjectStore that is usable after Init.
 func New(log logrus.FieldLogger, deps Dependencies) *ObjectStore {
+	if deps.Cache == nil {
+		deps.Cache = NewCache()
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
 	return &ObjectStore{log: log, deps: deps, drain: defaultDrainer()}
 }
 
@@ -74,6 +90,9 @@ func (o *ObjectStore) Init(config map[string]string) error {
 		return err
 	}
 	o.cfg, o.client = cfg, client
+	if o.deps.Cluster != nil {
+		o.shared = newSharedVault(o.log, o.deps, cfg, client)
+	}
 	o.logConfig(creds)
 	return nil
 }
@@ -105,13 +124,27 @@ func (o *ObjectStore) logConfig(creds oss.CredentialsSource) {
 }
 
 func (o *ObjectStore) PutObject(bucket, key string, body io.Reader) error {
+	if o.shared != nil {
+		if backup, file, ok := o.shared.index.Layout.ParseVeleroKey(key); ok {
+			return o.putShared(bucket, key, backup, file, body)
+		}
+	}
+	return o.put(bucket, key, body)
+}
+
+// put is Velero's PutObject on a vault of one cluster.
+func (o *ObjectStore) put(bucket, key string, body io.Reader) error {
 	err := o.client.PutObject(context.Background(), bucket, key, body)
 	if err == nil {
 		return nil
 	}
-	err = operationFailed(o.cfg, "upload backup files to OSS bucket failed", err)
-	// Velero's gRPC client is still streaming the body; if we return before it reaches the end, it
-	// reports a bare "EOF" instead of this error. Read the rest, within bounds, so users see why.
+	return o.refuseUpload(bucket, key, body, operationFailed(o.cfg, "upload backup files to OSS bucket failed", err))
+}
+
+// refuseUpload returns err for an upload that did not happen. Velero's gRPC client is still streaming
+// the body; if we return before it reaches the end, it reports a bare "EOF" instead of err. Read the
+// rest, within bounds, so users see why.
+func (o *ObjectStore) refuseUpload(bucket, key string, body io.Reader, err error) error {
 	if d := o.drain.drain(body); !d.complete {
 		o.log.WithFields(logrus.Fields{"bucket": bucket, "key": key, "discarded": d.bytes}).WithError(err).
 			Errorf("upload failed; stopped reading the rest of Velero's stream at %d MiB or %s, whichever came first, so Velero may report only EOF",
@@ -121,6 +154,17 @@ func (o *ObjectStore) PutObject(bucket, key string, body io.Reader) error {
 }
 
 func (o *ObjectStore) ObjectExists(bucket, key string) (bool, error) {
+	if o.shared != nil {
+		if backup, file, ok := o.shared.index.Layout.ParseVeleroKey(key); ok && file == vaultindex.MetadataFile {
+			if err := o.checkNameFree(backup); err != nil {
+				return false, err
+			}
+		}
+	}
+	return o.exists(bucket, key)
+}
+
+func (o *ObjectStore) exists(bucket, key string) (bool, error) {
 	ok, err := o.client.ObjectExists(context.Background(), bucket, key)
 	if err != nil {
 		return false, operationFailed(o.cfg, "check backup files in OSS bucket failed", err)
@@ -143,6 +187,9 @@ func (o *ObjectStore) ListCommonPrefixes(bucket, prefix, delimiter string) ([]st
 	if err != nil {
 		return nil, listFailed(o.cfg, err)
 	}
+	if o.shared != nil && delimiter == "/" && o.shared.index.Layout.IsVeleroBackups(prefix) {
+		return o.visibleBackups(prefixes)
+	}
 	return prefixes, nil
 }
 
@@ -155,6 +202,15 @@ func (o *ObjectStore) ListObjects(bucket, prefix string) ([]string, error) {
 }
 
 func (o *ObjectStore) DeleteObject(bucket, key string) error {
+	if o.shared != nil {
+		if backup, file, ok := o.shared.index.Layout.ParseVeleroKey(key); ok {
+			return o.deleteShared(bucket, key, backup, file)
+		}
+	}
+	return o.delete(bucket, key)
+}
+
+func (o *ObjectStore) delete(bucket, key string) error {
 	if err := o.client.DeleteObject(context.Background(), bucket, key); err != nil {
 		return operationFailed(o.cfg, "delete backup files from OSS bucket failed", err)
 	}

@@ -14,7 +14,9 @@ import (
 
 const xmlTime = "2006-01-02T15:04:05.000Z"
 
-func formatXMLTime(t time.Time) string { return t.UTC().Format(xmlTime) }
+// formatXMLTime writes a time as OSS does: to the second, like the Last-Modified header of the same
+// object, so a listing and a HEAD agree.
+func formatXMLTime(t time.Time) string { return t.UTC().Truncate(time.Second).Format(xmlTime) }
 
 // emulatedOwner stands for the single account that owns everything in the emulator.
 var emulatedOwner = xmlOwner{ID: "1000000000000000", DisplayName: "1000000000000000"}

@@ -31,12 +31,24 @@ type Client interface {
 	ObjectExists(ctx context.Context, bucket, key string) (bool, error)
 	// ListObjects returns every key under prefix.
 	ListObjects(ctx context.Context, bucket, prefix string) ([]string, error)
+	// ListObjectInfos returns every object under prefix with the time OSS last wrote it.
+	ListObjectInfos(ctx context.Context, bucket, prefix string) ([]ObjectInfo, error)
+	// CreateObject writes a small object only if key does not exist yet; an existing key fails with
+	// an error that errors.Is cloud.ErrAlreadyExists, and is left as it was.
+	CreateObject(ctx context.Context, bucket, key string, data []byte) error
 	// ListCommonPrefixes returns the "directories" under prefix up to the next delimiter.
 	ListCommonPrefixes(ctx context.Context, bucket, prefix, delimiter string) ([]string, error)
 	// DeleteObject succeeds for a key that is already gone.
 	DeleteObject(ctx context.Context, bucket, key string) error
 	// SignedURL returns a URL a plain HTTP GET can fetch until ttl passes.
 	SignedURL(ctx context.Context, bucket, key string, ttl time.Duration) (string, error)
+}
+
+// ObjectInfo is a listed object. LastModified is the server's clock, to the second, so times written
+// by different clients compare without trusting their clocks.
+type ObjectInfo struct {
+	Key          string
+	LastModified time.Time
 }
 
 // CredentialsSource hands out current credentials; *credentials.Provider is one.

@@ -50,6 +50,8 @@ func classify(op, resource string, err error) error {
 
 func kindOf(status int, code string) error {
 	switch {
+	case code == "FileAlreadyExists":
+		return cloud.ErrAlreadyExists
 	case code == "NoSuchBucket" || code == "NoSuchKey" || code == "NoSuchUpload" || status == 404:
 		return cloud.ErrNotFound
 	case deniedCodes[code] || status == 403:

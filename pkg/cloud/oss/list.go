@@ -16,6 +16,20 @@ func (c *client) ListObjects(ctx context.Context, bucket, prefix string) ([]stri
 	return keys, err
 }
 
+func (c *client) ListObjectInfos(ctx context.Context, bucket, prefix string) ([]ObjectInfo, error) {
+	var infos []ObjectInfo
+	err := c.eachPage(ctx, bucket, prefix, "", func(page *ossdk.ListObjectsV2Result) {
+		for _, o := range page.Contents {
+			info := ObjectInfo{Key: ossdk.ToString(o.Key)}
+			if o.LastModified != nil {
+				info.LastModified = o.LastModified.UTC()
+			}
+			infos = append(infos, info)
+		}
+	})
+	return infos, err
+}
+
 func (c *client) ListCommonPrefixes(ctx context.Context, bucket, prefix, delimiter string) ([]string, error) {
 	var prefixes []string
 	err := c.eachPage(ctx, bucket, prefix, delimiter, func(page *ossdk.ListObjectsV2Result) {

@@ -32,13 +32,20 @@ func main() {
 	backups := &volumesnapshotter.VeleroBackups{Kube: kube}
 	server := framework.NewServer().
 		BindFlags(pflag.CommandLine).
-		RegisterObjectStore(objectstore.Name, newObjectStore).
+		RegisterObjectStore(objectstore.Name, newObjectStore(kube)).
 		RegisterVolumeSnapshotter(volumesnapshotter.Name, func(log logrus.FieldLogger) (any, error) {
 			return volumesnapshotter.New(log, volumesnapshotter.DefaultDependencies(backups, kube)), nil
 		})
 	registerItemActions(server, kube).Serve()
 }
 
-func newObjectStore(log logrus.FieldLogger) (any, error) {
-	return objectstore.New(log, objectstore.DefaultDependencies()), nil
+// newObjectStore makes the object stores of this process: they share one view of the cluster (its
+// identity is read once) and one memory of shared vaults.
+func newObjectStore(kube *kubeclient.Lazy) func(logrus.FieldLogger) (any, error) {
+	cluster, cache := objectstore.NewKubeCluster(kube), objectstore.NewCache()
+	return func(log logrus.FieldLogger) (any, error) {
+		deps := objectstore.DefaultDependencies()
+		deps.Cluster, deps.Cache = cluster, cache
+		return objectstore.New(log, deps), nil
+	}
 }
