@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
@@ -13,7 +12,6 @@ import (
 	kbclient "sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/clusteridentity"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/datalocation"
 )
 
@@ -22,6 +20,8 @@ type Kube interface {
 	Client() (kbclient.Client, error)
 	// Namespace is Velero's namespace.
 	Namespace() string
+	// Identity is this cluster's (pkg/clusteridentity), resolved once per process.
+	Identity(ctx context.Context) (string, error)
 }
 
 // kubeCallTimeout bounds one call to the API server.
@@ -30,9 +30,6 @@ const kubeCallTimeout = 30 * time.Second
 // KubeCluster is the Cluster velero server's plugins run in, read through its API server.
 type KubeCluster struct {
 	kube Kube
-
-	mu       sync.Mutex
-	identity string // cached once read: it does not change while the plugin runs
 }
 
 var _ Cluster = (*KubeCluster)(nil)
@@ -40,26 +37,11 @@ var _ Cluster = (*KubeCluster)(nil)
 // NewKubeCluster reads the cluster through kube; make one per plugin process.
 func NewKubeCluster(kube Kube) *KubeCluster { return &KubeCluster{kube: kube} }
 
-// Identity is clusteridentity's: CSDR_CLUSTER_IDENTITY, else the UID of kube-system. A failure is
-// not cached, so the next call asks again.
+// Identity is the binary's one identity (kubeclient.Lazy resolves it once for every plugin kind).
 func (k *KubeCluster) Identity(ctx context.Context) (string, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.identity != "" {
-		return k.identity, nil
-	}
-	c, err := k.kube.Client()
-	if err != nil {
-		return "", err
-	}
 	ctx, cancel := context.WithTimeout(ctx, kubeCallTimeout)
 	defer cancel()
-	id, err := clusteridentity.FromEnvironment(ctx, c)
-	if err != nil {
-		return "", err
-	}
-	k.identity = id
-	return id, nil
+	return k.kube.Identity(ctx)
 }
 
 func (k *KubeCluster) BackupPhase(ctx context.Context, name string) (velerov1.BackupPhase, bool, error) {

@@ -30,6 +30,12 @@ type fakeKube struct {
 
 func (f fakeKube) Client() (kbclient.Client, error) { return f.c, f.err }
 func (f fakeKube) Namespace() string                { return "velero" }
+func (f fakeKube) Identity(ctx context.Context) (string, error) {
+	if f.err != nil {
+		return "", f.err
+	}
+	return clusteridentity.FromEnvironment(ctx, f.c)
+}
 
 func kubeWith(t *testing.T, funcs interceptor.Funcs, objs ...kbclient.Object) fakeKube {
 	t.Helper()
@@ -42,39 +48,9 @@ func kubeWith(t *testing.T, funcs interceptor.Funcs, objs ...kbclient.Object) fa
 	return fakeKube{c: c}
 }
 
+// The identity's caching is kubeclient.Lazy's (tested there); the cluster only bounds the call.
 func TestKubeClusterIdentity(t *testing.T) {
-	gets := 0
-	kube := kubeWith(t, interceptor.Funcs{Get: func(ctx context.Context, c kbclient.WithWatch, key kbclient.ObjectKey, obj kbclient.Object, opts ...kbclient.GetOption) error {
-		gets++
-		return c.Get(ctx, key, obj, opts...)
-	}})
-	k := NewKubeCluster(kube)
-	for range 3 {
-		id, err := k.Identity(t.Context())
-		require.NoError(t, err)
-		assert.Equal(t, kubeSystemUID, id)
-	}
-	assert.Equal(t, 1, gets, "read once per process")
-
-	t.Setenv(clusteridentity.EnvVar, "prod-east")
-	id, err := NewKubeCluster(kube).Identity(t.Context())
-	require.NoError(t, err)
-	assert.Equal(t, "prod-east", id)
-}
-
-func TestKubeClusterIdentityFailureIsNotCached(t *testing.T) {
-	fail := true
-	kube := kubeWith(t, interceptor.Funcs{Get: func(ctx context.Context, c kbclient.WithWatch, key kbclient.ObjectKey, obj kbclient.Object, opts ...kbclient.GetOption) error {
-		if fail {
-			return errors.New("connection refused")
-		}
-		return c.Get(ctx, key, obj, opts...)
-	}})
-	k := NewKubeCluster(kube)
-	_, err := k.Identity(t.Context())
-	assert.ErrorContains(t, err, "read namespace kube-system for the cluster's identity: connection refused")
-	fail = false
-	id, err := k.Identity(t.Context())
+	id, err := NewKubeCluster(kubeWith(t, interceptor.Funcs{})).Identity(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, kubeSystemUID, id)
 
