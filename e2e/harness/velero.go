@@ -18,6 +18,10 @@ const VeleroNamespace = "velero"
 // expired backups: seconds instead of Velero's minutes and hours, so tests see the effects quickly.
 const veleroPeriod = 5 * time.Second
 
+// SyncPeriod is the velero server's --backup-sync-period: how long a backup written to a vault takes,
+// at most, to be listed by another cluster's next sync (plus that sync's own work).
+const SyncPeriod = veleroPeriod
+
 // veleroPlaceholder stands in for the Deployment `velero install` creates: the built-in pod-volume
 // restore action reads its image when it starts, and restores of pods fail without it.
 const veleroPlaceholder = `apiVersion: v1

@@ -79,7 +79,7 @@ func run(ctx context.Context, m *testing.M) (code int, err error) {
 
 func setUp(ctx context.Context) (err error) {
 	s := env.session
-	if env.cloud, err = s.StartCloud(ctx, vault, flakyBucket, slowBucket, faultyBucket); err != nil {
+	if env.cloud, err = s.StartCloud(ctx, vault, flakyBucket, slowBucket, faultyBucket, sharedBucket); err != nil {
 		return err
 	}
 	// A also serves another cloud's CSI driver, as a cluster being migrated to Alibaba Cloud does.

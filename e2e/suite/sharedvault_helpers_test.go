@@ -1,0 +1,187 @@
+//go:build e2e
+
+package suite
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/harness"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
+)
+
+const (
+	// sharedBucket is the vault of TestSharedVault's three clusters; no other test writes to it.
+	sharedBucket = "cnfs-oss-shared"
+	// sharedPrefix puts the vault under a prefix, so the index's "<prefix>plugins/csdr/" is exercised.
+	sharedPrefix = "team"
+	// sharedLocation is cluster a's extra location on sharedBucket; the clusters the test starts use
+	// it as their "default".
+	sharedLocation = "shared"
+	// sharedVSL names the disk snapshot location in every cluster: a cluster deleting a backup looks
+	// up the location its snapshots name, and fails the deletion without it.
+	sharedVSL = "shared-disks"
+	// syncSlack is what a sync's own work may add to a sync period: a fresh plugin process, the
+	// listings, the reads of the backups it syncs, and the 0.5 s poll of the test.
+	syncSlack = 5 * time.Second
+)
+
+// createSharedLocation creates a location on sharedBucket, as `velero backup-location create` does.
+func createSharedLocation(ctx context.Context, c *harness.Cluster, name, mode string, isDefault bool) error {
+	args := []string{"backup-location", "create", name, "--provider", "alibabacloud", "--bucket", sharedBucket,
+		"--prefix", sharedPrefix, "--config", "region=" + env.cloud.Region + ",endpoint=" + env.cloud.Endpoint,
+		"--credential", credsSecret + "=cloud", "--access-mode", mode}
+	if isDefault {
+		args = append(args, "--default")
+	}
+	_, err := c.Velero(ctx, args...)
+	return err
+}
+
+// startVaultCluster starts a cluster in a's region with csdr-controller, a default ReadWrite location
+// on sharedBucket (there before the server starts, as `velero install` makes it) and the snapshot
+// location sharedVSL; it stops when the test ends.
+func startVaultCluster(t *testing.T, name string) *harness.Cluster {
+	t.Helper()
+	c, err := env.session.StartClusterWith(ctx(t), name, harness.ClusterOptions{Region: env.a.Region()})
+	if c != nil {
+		t.Cleanup(c.Stop)
+	}
+	require.NoError(t, err)
+	require.NoError(t, install(ctx(t), c))
+	require.NoError(t, createSharedLocation(ctx(t), c, "default", "ReadWrite", true))
+	createSnapshotLocation(t, c, sharedVSL, "region="+env.a.Region())
+	require.NoError(t, c.StartVelero(ctx(t)))
+	require.NoError(t, c.WaitForLocation(ctx(t), "default", time.Minute))
+	return c
+}
+
+// objectFacts is what must not change of an object another cluster only reads or marks.
+type objectFacts struct {
+	Size  int64
+	ETag  string
+	CRC64 uint64
+}
+
+// vaultObjects are the objects of sharedBucket whose key names the backup: its files under
+// <prefix>/backups/<name>/ and whatever the vault's index keeps of it, whatever the index's layout.
+func vaultObjects(t *testing.T, name string) map[string]objectFacts {
+	t.Helper()
+	objs, err := env.cloud.Objects(ctx(t), sharedBucket, sharedPrefix+"/")
+	require.NoError(t, err)
+	out := map[string]objectFacts{}
+	for _, o := range objs {
+		if strings.Contains(o.Key, "/"+name+"/") || strings.HasSuffix(o.Key, "/"+name) {
+			out[o.Key] = objectFacts{Size: o.Size, ETag: o.ETag, CRC64: o.CRC64}
+		}
+	}
+	return out
+}
+
+// backupFiles are the objects Velero wrote for the backup under <prefix>/backups/<name>/.
+func backupFiles(t *testing.T, name string) map[string]objectFacts {
+	t.Helper()
+	out := map[string]objectFacts{}
+	for k, f := range vaultObjects(t, name) {
+		if strings.HasPrefix(k, sharedPrefix+"/backups/"+name+"/") {
+			out[k] = f
+		}
+	}
+	return out
+}
+
+// ecsSnapshotIDs are the emulator's ECS snapshots tagged with the backup's name.
+func ecsSnapshotIDs(t *testing.T, backup string) []string {
+	t.Helper()
+	var ids []string
+	for _, s := range backupSnapshots(t, backup) {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+// hbrSnapshotIDs are the HBR snapshots that cluster a's FilesystemBackups of the backup made.
+func hbrSnapshotIDs(t *testing.T, backup string) []string {
+	t.Helper()
+	var records v1alpha1.FilesystemBackupList
+	require.NoError(t, env.a.Client.List(ctx(t), &records, client.InNamespace(harness.VeleroNamespace),
+		client.MatchingLabels{v1alpha1.BackupNameLabel: backup}))
+	var ids []string
+	for _, r := range records.Items {
+		require.NotNil(t, r.Status.HBR, "record %s has no HBR status: %s", r.Name, r.Status.Message)
+		ids = append(ids, r.Status.HBR.SnapshotID)
+	}
+	return ids
+}
+
+// hbrSnapshotsPresent are those of ids the emulator's HBR still holds.
+func hbrSnapshotsPresent(t *testing.T, ids []string) []string {
+	t.Helper()
+	st, err := env.cloud.HBRState(ctx(t))
+	require.NoError(t, err)
+	var out []string
+	for _, s := range st.Snapshots {
+		for _, id := range ids {
+			if s.ID == id {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// absentForTwoSyncs watches cluster c for two sync periods, and at least two finished syncs of its
+// location, and fails as soon as backup name shows up there.
+func absentForTwoSyncs(t *testing.T, c *harness.Cluster, location, name string) {
+	t.Helper()
+	start := time.Now()
+	deadline := start.Add(2*harness.SyncPeriod + time.Minute)
+	loc, err := c.Location(ctx(t), location)
+	require.NoError(t, err)
+	last, syncs := loc.Status.LastSyncedTime, 0
+	for syncs < 2 || time.Since(start) < 2*harness.SyncPeriod {
+		_, err := c.Backup(ctx(t), name)
+		require.True(t, apierrors.IsNotFound(err), "backup %s is in cluster %s %s after the test started watching (err %v)",
+			name, c.Name, time.Since(start).Round(time.Millisecond), err)
+		loc, err := c.Location(ctx(t), location)
+		require.NoError(t, err)
+		if now := loc.Status.LastSyncedTime; now != nil && (last == nil || !now.Equal(last)) {
+			syncs, last = syncs+1, now
+		}
+		require.False(t, time.Now().After(deadline), "cluster %s finished %d syncs of location %s in %s (phase %s, %q): see its velero-server log",
+			c.Name, syncs, location, time.Since(start).Round(time.Second), loc.Status.Phase, loc.Status.Message)
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// waitBackupGone waits until the Backup is gone from cluster c; on timeout it shows the deletion
+// requests' errors, where Velero says why a deletion did not finish.
+func waitBackupGone(t *testing.T, c *harness.Cluster, name string, timeout time.Duration) {
+	t.Helper()
+	eventually(t, timeout, "backup "+name+" to go from cluster "+c.Name, func() (bool, string) {
+		_, err := c.Backup(ctx(t), name)
+		if apierrors.IsNotFound(err) {
+			return true, ""
+		}
+		out, _ := c.Kubectl(ctx(t), nil, "-n", harness.VeleroNamespace, "get", "deletebackuprequests", "-l",
+			"velero.io/backup-name="+name, "-o", "jsonpath={range .items[*]}{.status.phase}: {.status.errors}{\"\\n\"}{end}")
+		return false, fmt.Sprintf("err %v; delete requests: %s", err, out)
+	})
+}
+
+// annotationIn is the value of an annotation as `velero backup describe` prints it (key=value).
+func annotationIn(described, key string) string {
+	m := regexp.MustCompile(`(?m)` + regexp.QuoteMeta(key) + `=(.*)$`).FindStringSubmatch(described)
+	if m == nil {
+		return ""
+	}
+	return strings.TrimSpace(m[1])
+}
