@@ -14,13 +14,15 @@ import (
 // VeleroNamespace is where Velero's objects live in every harness cluster.
 const VeleroNamespace = "velero"
 
-// veleroPeriod is how often the server syncs backups from the vault, validates locations and collects
-// expired backups: seconds instead of Velero's minutes and hours, so tests see the effects quickly.
+// veleroPeriod is the server's --backup-sync-period, --store-validation-frequency and
+// --garbage-collection-frequency: seconds instead of Velero's minutes and hours, so tests see the
+// effects quickly. The backup sync still runs once a minute: see SyncPeriod.
 const veleroPeriod = 5 * time.Second
 
-// SyncPeriod is the velero server's --backup-sync-period: how long a backup written to a vault takes,
-// at most, to be listed by another cluster's next sync (plus that sync's own work).
-const SyncPeriod = veleroPeriod
+// SyncPeriod is how often a velero server syncs each location's backups from the vault: a minute,
+// whatever a shorter --backup-sync-period says, because Velero 1.18.3's backup sync controller
+// enqueues its locations once a minute (backupSyncReconcilePeriod) and the flag only skips ticks.
+const SyncPeriod = time.Minute
 
 // veleroPlaceholder stands in for the Deployment `velero install` creates: the built-in pod-volume
 // restore action reads its image when it starts, and restores of pods fail without it.

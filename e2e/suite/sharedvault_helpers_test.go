@@ -5,13 +5,14 @@ package suite
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/harness"
@@ -138,28 +139,72 @@ func hbrSnapshotsPresent(t *testing.T, ids []string) []string {
 	return out
 }
 
-// absentForTwoSyncs watches cluster c for two sync periods, and at least two finished syncs of its
-// location, and fails as soon as backup name shows up there.
-func absentForTwoSyncs(t *testing.T, c *harness.Cluster, location, name string) {
-	t.Helper()
-	start := time.Now()
-	deadline := start.Add(2*harness.SyncPeriod + time.Minute)
-	loc, err := c.Location(ctx(t), location)
-	require.NoError(t, err)
-	last, syncs := loc.Status.LastSyncedTime, 0
-	for syncs < 2 || time.Since(start) < 2*harness.SyncPeriod {
-		_, err := c.Backup(ctx(t), name)
-		require.True(t, apierrors.IsNotFound(err), "backup %s is in cluster %s %s after the test started watching (err %v)",
-			name, c.Name, time.Since(start).Round(time.Millisecond), err)
-		loc, err := c.Location(ctx(t), location)
-		require.NoError(t, err)
-		if now := loc.Status.LastSyncedTime; now != nil && (last == nil || !now.Equal(last)) {
-			syncs, last = syncs+1, now
+// absence watches a cluster for a backup that must not show up there, in the background, so that the
+// test goes on while two syncs pass. It touches no testing.T until wait.
+type absence struct {
+	c              *harness.Cluster
+	location, name string
+	start          time.Time
+	done           chan struct{}
+	// Set by the watcher before done closes.
+	seen      bool
+	seenAfter time.Duration
+	syncs     int
+	err       error
+}
+
+// watchAbsence starts watching cluster c for backup name until at least two syncs of its location
+// have finished and two sync periods have passed.
+func watchAbsence(c *harness.Cluster, location, name string) *absence {
+	w := &absence{c: c, location: location, name: name, start: time.Now(), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+func (w *absence) run() {
+	defer close(w.done)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*harness.SyncPeriod+2*time.Minute)
+	defer cancel()
+	var last *metav1.Time
+	for w.syncs < 2 || time.Since(w.start) < 2*harness.SyncPeriod {
+		_, err := w.c.Backup(ctx, w.name)
+		if err == nil {
+			w.seen, w.seenAfter = true, time.Since(w.start)
+			return
 		}
-		require.False(t, time.Now().After(deadline), "cluster %s finished %d syncs of location %s in %s (phase %s, %q): see its velero-server log",
-			c.Name, syncs, location, time.Since(start).Round(time.Second), loc.Status.Phase, loc.Status.Message)
-		time.Sleep(500 * time.Millisecond)
+		if !apierrors.IsNotFound(err) {
+			w.err = err
+			return
+		}
+		loc, err := w.c.Location(ctx, w.location)
+		if err != nil {
+			w.err = err
+			return
+		}
+		if now := loc.Status.LastSyncedTime; now != nil && (last == nil || !now.Equal(last)) {
+			// A sync counts if it ended after the watch began; the first may have begun before: hence two.
+			if last != nil || now.After(w.start) {
+				w.syncs++
+			}
+			last = now
+		}
+		select {
+		case <-ctx.Done():
+			w.err = fmt.Errorf("only %d syncs of location %s finished in %s (phase %s, %q): see the cluster's velero-server log",
+				w.syncs, w.location, time.Since(w.start).Round(time.Second), loc.Status.Phase, loc.Status.Message)
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
 	}
+}
+
+// wait blocks until the watch ends and fails t if the backup showed up or the syncs did not happen.
+func (w *absence) wait(t *testing.T) {
+	t.Helper()
+	<-w.done
+	require.NoError(t, w.err, "watching cluster %s for backup %s", w.c.Name, w.name)
+	assert.False(t, w.seen, "backup %s showed up in cluster %s %s after the watch began", w.name, w.c.Name, w.seenAfter.Round(time.Millisecond))
+	t.Logf("backup %s stayed out of cluster %s for %s and %d syncs", w.name, w.c.Name, time.Since(w.start).Round(time.Second), w.syncs)
 }
 
 // waitBackupGone waits until the Backup is gone from cluster c; on timeout it shows the deletion
@@ -175,13 +220,4 @@ func waitBackupGone(t *testing.T, c *harness.Cluster, name string, timeout time.
 			"velero.io/backup-name="+name, "-o", "jsonpath={range .items[*]}{.status.phase}: {.status.errors}{\"\\n\"}{end}")
 		return false, fmt.Sprintf("err %v; delete requests: %s", err, out)
 	})
-}
-
-// annotationIn is the value of an annotation as `velero backup describe` prints it (key=value).
-func annotationIn(described, key string) string {
-	m := regexp.MustCompile(`(?m)` + regexp.QuoteMeta(key) + `=(.*)$`).FindStringSubmatch(described)
-	if m == nil {
-		return ""
-	}
-	return strings.TrimSpace(m[1])
 }
