@@ -203,7 +203,10 @@ func (w *absence) wait(t *testing.T) {
 	t.Helper()
 	<-w.done
 	require.NoError(t, w.err, "watching cluster %s for backup %s", w.c.Name, w.name)
-	assert.False(t, w.seen, "backup %s showed up in cluster %s %s after the watch began", w.name, w.c.Name, w.seenAfter.Round(time.Millisecond))
+	if w.seen {
+		assert.Fail(t, "backup showed up", "backup %s showed up in cluster %s %s after the watch began", w.name, w.c.Name, w.seenAfter.Round(time.Millisecond))
+		return
+	}
 	t.Logf("backup %s stayed out of cluster %s for %s and %d syncs", w.name, w.c.Name, time.Since(w.start).Round(time.Second), w.syncs)
 }
 
