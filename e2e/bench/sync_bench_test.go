@@ -152,6 +152,16 @@ func reportSync(b *testing.B, sum vaultSummary, runs map[string][]syncRun) {
 		b.ReportMetric(req[1], metric+"-requests")
 		b.ReportMetric(ms[1], metric+"-ms")
 	}
+	for _, sync := range []string{"steady sync", "first sync"} {
+		shared, stock := runs[sync+", shared vault"], runs[sync+", stock"]
+		if len(shared) == 0 || len(stock) == 0 {
+			continue
+		}
+		req := func(r syncRun) float64 { return float64(r.requests) }
+		wall := func(r syncRun) float64 { return r.wall.Seconds() }
+		fmt.Printf("  %s, shared vault / stock (medians): requests %.2f, wall time %.2f\n", sync,
+			stats(shared, req)[1]/stats(stock, req)[1], stats(shared, wall)[1]/stats(stock, wall)[1])
+	}
 	fmt.Printf("  requests by operation (one run of each):\n")
 	for _, kind := range order {
 		if len(runs[kind]) > 0 {
