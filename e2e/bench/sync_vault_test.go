@@ -145,7 +145,9 @@ func (benchCluster) BackupPhase(context.Context, string) (velerov1.BackupPhase, 
 	return "", false, nil
 }
 
-func (benchCluster) BackupSource(context.Context, string) (string, bool, error) { return "", false, nil }
+func (benchCluster) BackupSource(context.Context, string) (string, bool, error) {
+	return "", false, nil
+}
 
 func (benchCluster) FilesystemLocations(context.Context, string) ([]datalocation.Location, error) {
 	return nil, nil
