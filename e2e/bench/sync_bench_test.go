@@ -50,7 +50,9 @@ type syncVault struct {
 func (v syncVault) sync(b *testing.B, cluster objectstore.Cluster, have sets.Set[string]) syncRun {
 	v.em.OSS().ResetStats()
 	start := time.Now()
-	store := objectstore.New(v.log, withCluster(b, objectstore.DefaultDependencies(), cluster))
+	deps := objectstore.DefaultDependencies()
+	deps.Cluster = cluster // nil: the stock, single-cluster store
+	store := objectstore.New(v.log, deps)
 	location := &velerov1.BackupStorageLocation{Spec: velerov1.BackupStorageLocationSpec{Provider: "alibabacloud",
 		StorageType: velerov1.StorageType{ObjectStorage: &velerov1.ObjectStorageLocation{Bucket: bucket, Prefix: syncPrefix}},
 		Config:      map[string]string{"region": "cn-hangzhou", "endpoint": v.em.URL, "credentialsFile": v.credsFile, "notOnECS": "true"}}}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"testing"
 	"time"
 
@@ -154,17 +153,3 @@ func (benchCluster) FilesystemLocations(context.Context, string) ([]datalocation
 }
 
 func (benchCluster) AnnotateBackup(context.Context, string, map[string]string) error { return nil }
-
-// withCluster sets Dependencies.Cluster; nil keeps the stock, single-cluster behaviour. Reflection
-// until the shared-vault object store is on main (the field comes with it).
-func withCluster(b *testing.B, deps objectstore.Dependencies, c objectstore.Cluster) objectstore.Dependencies {
-	if c == nil {
-		return deps
-	}
-	f := reflect.ValueOf(&deps).Elem().FieldByName("Cluster")
-	if !f.IsValid() {
-		b.Fatal("objectstore.Dependencies has no Cluster field: the shared-vault object store is not in this checkout")
-	}
-	f.Set(reflect.ValueOf(c))
-	return deps
-}
