@@ -24,9 +24,6 @@ const (
 	sharedBucket = "cnfs-oss-shared"
 	// sharedPrefix puts the vault under a prefix, so the index's "<prefix>plugins/csdr/" is exercised.
 	sharedPrefix = "team"
-	// sharedLocation is cluster a's extra location on sharedBucket; the clusters the test starts use
-	// it as their "default".
-	sharedLocation = "shared"
 	// sharedVSL names the disk snapshot location in every cluster: a cluster deleting a backup looks
 	// up the location its snapshots name, and fails the deletion without it.
 	sharedVSL = "shared-disks"

@@ -75,33 +75,24 @@ spec:
       pre: [{exec: {command: [/bin/true]}}]
 `
 
-// Issue 13's acceptance 1-5, end to end: cluster a (the suite's) writes backups of a disk and a NAS
-// volume to a vault that cluster b reads and writes too, and that cluster c joins later. Velero syncs
-// once a minute, so the checks that must see two syncs watch in the background while the test goes
-// on, and report in a subtest of their own. Not parallel: it adds a volume snapshot location to
-// cluster a, which would make the backups of parallel tests that name none ambiguous.
+// Issue 13's acceptance 1-5, end to end: cluster a writes backups of a disk and a NAS volume to a
+// vault that cluster b reads and writes too, and that cluster c joins later. Velero syncs once a
+// minute, so the checks that must see two syncs watch in the background while the test goes on, and
+// report in a subtest of their own. The three clusters are the test's own, so it runs in parallel
+// with the suite: its minutes are mostly waiting for syncs.
 func TestSharedVault(t *testing.T) {
-	a, ns := env.a, "sv-app"
-	require.NoError(t, createSharedLocation(ctx(t), a, sharedLocation, "ReadWrite", false))
-	t.Cleanup(func() {
-		_, _ = a.Velero(context.Background(), "backup-location", "delete", sharedLocation, "--confirm")
-	})
-	require.NoError(t, a.WaitForLocation(ctx(t), sharedLocation, time.Minute))
-	createSnapshotLocation(t, a, sharedVSL, "region="+a.Region())
+	t.Parallel()
+	a, ns := startVaultCluster(t, "sv-a"), "sv-app"
 	apply(t, a, ns, fmt.Sprintf(sharedApp, ns))
-	t.Cleanup(func() {
-		_, _ = a.Kubectl(context.Background(), nil, "delete", "storageclass", ns+"-disk", ns+"-nas", "--ignore-not-found", "--wait=false")
-	})
 	want := map[string]map[string]fileFacts{}
 	for _, volume := range []string{"disk", "files"} {
 		want[volume] = writeTree(t, a, ns, "app", volume)
 	}
 	aID, err := a.Identity(ctx(t))
 	require.NoError(t, err)
-	inA := []string{"--storage-location", sharedLocation, "--include-namespaces", ns,
+	inA := []string{"--storage-location", "default", "--include-namespaces", ns,
 		"--snapshot-volumes", "--volume-snapshot-locations", sharedVSL}
-	// a's backups that are left go with the test, snapshots included, before their location does:
-	// Velero cannot delete a backup whose location is gone.
+	// a's backups that are left go with the test, snapshots included, while a still runs.
 	t.Cleanup(func() {
 		_, _ = a.Velero(context.Background(), "backup", "delete", "sv-one", "sv-failed", "--confirm")
 		for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {
@@ -116,7 +107,7 @@ func TestSharedVault(t *testing.T) {
 
 	var failedAbsent, deletedAbsentB, deletedAbsentC *absence
 	t.Run("1 a Completed backup reaches b within one sync period", func(t *testing.T) {
-		_, err := a.Kubectl(ctx(t), strings.NewReader(fmt.Sprintf(failingBackup, "sv-failed", sharedLocation, ns)), "apply", "-f", "-")
+		_, err := a.Kubectl(ctx(t), strings.NewReader(fmt.Sprintf(failingBackup, "sv-failed", "default", ns)), "apply", "-f", "-")
 		require.NoError(t, err)
 		failed, err := a.WaitForBackup(ctx(t), "sv-failed", 2*time.Minute)
 		require.NoError(t, err)
