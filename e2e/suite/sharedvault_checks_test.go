@@ -21,9 +21,9 @@ import (
 
 // describedInB checks `velero backup describe` in cluster b of a backup of cluster a (identity aID):
 // the source cluster, and both snapshots of the namespace's volumes, found where they are.
-func describedInB(t *testing.T, b *harness.Cluster, name, ns, aID string) {
+func describedInB(t *testing.T, a, b *harness.Cluster, name, ns, aID string) {
 	t.Helper()
-	ecsIDs, hbrIDs := ecsSnapshotIDs(t, name), hbrSnapshotIDs(t, name)
+	ecsIDs, hbrIDs := ecsSnapshotIDs(t, name), hbrSnapshotIDs(t, a, name)
 	require.Len(t, ecsIDs, 1)
 	require.Len(t, hbrIDs, 1)
 	var described string
@@ -42,7 +42,7 @@ func describedInB(t *testing.T, b *harness.Cluster, name, ns, aID string) {
 	require.NoError(t, err)
 	require.Len(t, locs, 2, described)
 	for _, l := range locs {
-		assert.Equal(t, env.a.Region(), l.Region, "%s", l.Volume)
+		assert.Equal(t, a.Region(), l.Region, "%s", l.Volume)
 		switch l.Kind {
 		case datalocation.ECSSnapshot:
 			assert.Equal(t, ns+"/disk", l.Volume)

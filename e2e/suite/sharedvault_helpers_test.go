@@ -106,11 +106,11 @@ func ecsSnapshotIDs(t *testing.T, backup string) []string {
 	return ids
 }
 
-// hbrSnapshotIDs are the HBR snapshots that cluster a's FilesystemBackups of the backup made.
-func hbrSnapshotIDs(t *testing.T, backup string) []string {
+// hbrSnapshotIDs are the HBR snapshots that the FilesystemBackups of the backup in its source a made.
+func hbrSnapshotIDs(t *testing.T, a *harness.Cluster, backup string) []string {
 	t.Helper()
 	var records v1alpha1.FilesystemBackupList
-	require.NoError(t, env.a.Client.List(ctx(t), &records, client.InNamespace(harness.VeleroNamespace),
+	require.NoError(t, a.Client.List(ctx(t), &records, client.InNamespace(harness.VeleroNamespace),
 		client.MatchingLabels{v1alpha1.BackupNameLabel: backup}))
 	var ids []string
 	for _, r := range records.Items {

@@ -135,7 +135,7 @@ func TestSharedVault(t *testing.T) {
 	})
 
 	t.Run("5 describe in b shows the source cluster and where each volume's data is", func(t *testing.T) {
-		describedInB(t, b, "sv-one", ns, aID)
+		describedInB(t, a, b, "sv-one", ns, aID)
 	})
 
 	t.Run("1 a Failed backup never reaches b, over two syncs", func(t *testing.T) {
@@ -162,8 +162,10 @@ func TestSharedVault(t *testing.T) {
 	})
 
 	t.Run("2 a delete in b keeps every object and snapshot, and a can restore", func(t *testing.T) {
-		files, ecsIDs, hbrIDs := backupFiles(t, "sv-one"), ecsSnapshotIDs(t, "sv-one"), hbrSnapshotIDs(t, "sv-one")
+		files, ecsIDs, hbrIDs := backupFiles(t, "sv-one"), ecsSnapshotIDs(t, "sv-one"), hbrSnapshotIDs(t, a, "sv-one")
 		require.NotEmpty(t, files)
+		require.Len(t, ecsIDs, 1, "the disk's ECS snapshot")
+		require.Len(t, hbrIDs, 1, "the NAS volume's HBR snapshot")
 		_, err := b.Velero(ctx(t), "backup", "delete", "sv-one", "--confirm")
 		require.NoError(t, err)
 		waitBackupGone(t, b, "sv-one", 2*time.Minute)
@@ -194,7 +196,7 @@ func TestSharedVault(t *testing.T) {
 			_, err := cl.WaitForBackup(ctx(t), "sv-two", harness.SyncPeriod+syncSlack+30*time.Second)
 			require.NoError(t, err, "cluster %s", cl.Name)
 		}
-		ecsIDs, hbrIDs := ecsSnapshotIDs(t, "sv-two"), hbrSnapshotIDs(t, "sv-two")
+		ecsIDs, hbrIDs := ecsSnapshotIDs(t, "sv-two"), hbrSnapshotIDs(t, a, "sv-two")
 		require.Len(t, ecsIDs, 1)
 		require.Len(t, hbrIDs, 1)
 		require.NotEmpty(t, vaultObjects(t, "sv-two"))
