@@ -29,7 +29,9 @@ func TestTwoLocationsUseTheirOwnCredentials(t *testing.T) {
 		Credentials: []emulator.Credential{{AccessKeyID: "ak-team-b", AccessKeySecret: "sk-team-b"}},
 		Buckets:     []string{bucket},
 	})
-	// Velero gives each use of a location its own plugin manager, hence its own plugin process.
+	// Velero gives each use of a location its own plugin manager, hence its own plugin process; both
+	// run in one cluster, which the shared vault asks who it is.
+	serveFakeAPI(t, &fakeAPI{})
 	log, _ := newLogger()
 	storeA, err := pluginhost.NewManager(t, log).GetObjectStore("alibabacloud")
 	require.NoError(t, err)
@@ -78,6 +80,7 @@ func TestCredentialsNeverAppearInLogsOrErrors(t *testing.T) {
 		Credentials: []emulator.Credential{{AccessKeyID: ak, AccessKeySecret: sk}},
 		Buckets:     []string{bucket},
 	})
+	serveFakeAPI(t, &fakeAPI{})
 	log, logs := newLogger()
 	mgr := pluginhost.NewManager(t, log)
 	var errs []error

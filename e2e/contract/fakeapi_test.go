@@ -14,9 +14,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// fakeAPI is the least of a kube-apiserver the item actions reach: discovery of the core group and,
-// when csdr is set, of csdr.io; empty pod lists; NotFound for every object. It records the requests,
-// so a test sees what the plugin process asked for.
+// fakeAPI is the least of a kube-apiserver the plugins reach: discovery of the core group, of
+// velero.io and, when csdr is set, of csdr.io; the kube-system namespace (the cluster's identity);
+// empty pod lists; NotFound for every other object. It records the requests, so a test sees what the
+// plugin process asked for.
+// fakeClusterIdentity is the UID of the fake cluster's kube-system namespace.
+const fakeClusterIdentity = "c0ffee00-0000-4000-8000-00000000c1a5"
+
 type fakeAPI struct {
 	csdr bool
 
@@ -28,25 +32,34 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.requests = append(f.requests, r.Method+" "+r.URL.Path)
 	f.mu.Unlock()
-	csdrGV := "csdr.io/v1alpha1"
+	csdrGV, veleroGV := "csdr.io/v1alpha1", "velero.io/v1"
 	switch p := r.URL.Path; {
+	case p == "/api/v1/namespaces/kube-system":
+		reply(w, map[string]any{"apiVersion": "v1", "kind": "Namespace",
+			"metadata": map[string]any{"name": "kube-system", "uid": fakeClusterIdentity}})
 	case p == "/api":
 		reply(w, metav1.APIVersions{TypeMeta: metav1.TypeMeta{Kind: "APIVersions"}, Versions: []string{"v1"},
 			ServerAddressByClientCIDRs: []metav1.ServerAddressByClientCIDR{{ClientCIDR: "0.0.0.0/0", ServerAddress: r.Host}}})
 	case p == "/api/v1":
 		reply(w, metav1.APIResourceList{TypeMeta: metav1.TypeMeta{Kind: "APIResourceList", APIVersion: "v1"}, GroupVersion: "v1",
 			APIResources: []metav1.APIResource{
+				{Name: "namespaces", Kind: "Namespace", Verbs: []string{"get"}},
 				{Name: "pods", Namespaced: true, Kind: "Pod", Verbs: []string{"get", "list"}},
 				{Name: "persistentvolumes", Kind: "PersistentVolume", Verbs: []string{"get", "list"}},
 				{Name: "persistentvolumeclaims", Namespaced: true, Kind: "PersistentVolumeClaim", Verbs: []string{"get", "list"}},
 			}})
 	case p == "/apis":
-		list := metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"}, Groups: []metav1.APIGroup{}}
+		velero := metav1.GroupVersionForDiscovery{GroupVersion: veleroGV, Version: "v1"}
+		list := metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"},
+			Groups: []metav1.APIGroup{{Name: "velero.io", Versions: []metav1.GroupVersionForDiscovery{velero}, PreferredVersion: velero}}}
 		if f.csdr {
 			v := metav1.GroupVersionForDiscovery{GroupVersion: csdrGV, Version: "v1alpha1"}
 			list.Groups = append(list.Groups, metav1.APIGroup{Name: "csdr.io", Versions: []metav1.GroupVersionForDiscovery{v}, PreferredVersion: v})
 		}
 		reply(w, list)
+	case p == "/apis/"+veleroGV:
+		reply(w, metav1.APIResourceList{TypeMeta: metav1.TypeMeta{Kind: "APIResourceList", APIVersion: "v1"}, GroupVersion: veleroGV,
+			APIResources: []metav1.APIResource{{Name: "backups", Namespaced: true, Kind: "Backup", Verbs: []string{"get", "list", "patch"}}}})
 	case p == "/apis/"+csdrGV && f.csdr:
 		reply(w, metav1.APIResourceList{TypeMeta: metav1.TypeMeta{Kind: "APIResourceList", APIVersion: "v1"}, GroupVersion: csdrGV,
 			APIResources: []metav1.APIResource{

@@ -57,6 +57,7 @@ func TestObjectStoreThroughVeleroGRPC(t *testing.T) {
 		Credentials: []emulator.Credential{{AccessKeyID: "ak-contract", AccessKeySecret: "sk-contract"}},
 		Buckets:     []string{bucket},
 	})
+	serveFakeAPI(t, &fakeAPI{})
 	log, _ := newLogger()
 	mgr := pluginhost.NewManager(t, log)
 
@@ -81,7 +82,15 @@ func TestObjectStoreThroughVeleroGRPC(t *testing.T) {
 
 	dirs, err := store.ListCommonPrefixes(bucket, "cluster-a/", "/")
 	require.NoError(t, err)
-	assert.Equal(t, []string{"cluster-a/backups/"}, dirs)
+	// A vault shared by clusters keeps its index under plugins/, a directory Velero's location
+	// validation allows, and b1's metadata names this cluster, read from the API server, as its source.
+	assert.Equal(t, []string{"cluster-a/backups/", "cluster-a/plugins/"}, dirs)
+	meta, err := store.GetObject(bucket, "cluster-a/backups/b1/velero-backup.json")
+	require.NoError(t, err)
+	metaJSON, err := io.ReadAll(meta)
+	require.NoError(t, err)
+	require.NoError(t, meta.Close())
+	assert.Contains(t, string(metaJSON), `"csdr.io/source-cluster":"`+fakeClusterIdentity+`"`)
 	keys, err := store.ListObjects(bucket, "cluster-a/backups/b1/")
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{key, "cluster-a/backups/b1/velero-backup.json"}, keys)

@@ -164,7 +164,7 @@ func TestFilesystemMigrationToASameRegionCluster(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3, strings.Count(flatten(details), "Backup Item Action Plugin: csdr.io/filesystem-volumes"), details)
 
-	dst := startSameRegionCluster(t, "a2")
+	dst := startSameRegionCluster(t, "a2", nil)
 	apply(t, dst, ns, fmt.Sprintf(migrationTarget, ns))
 	waitForBackupSync(t, dst, ns)
 	r := restore(t, dst, ns, ns, "--labels", "csdr.io/config="+ns)
@@ -272,9 +272,11 @@ func readTree(t *testing.T, c *harness.Cluster, ns, pod, volume string) map[stri
 	return out
 }
 
-// startSameRegionCluster starts a cluster in a's region with Velero (reading the suite's vault) and
-// csdr-controller, stopped when the test ends.
-func startSameRegionCluster(t *testing.T, name string) *harness.Cluster {
+// startSameRegionCluster starts a cluster in a's region with csdr-controller and Velero, stopped when
+// the test ends. locations makes its locations before its server starts, as `velero install` does
+// (the server syncs a location's backups when it starts); nil is a ReadOnly default location on the
+// suite's vault.
+func startSameRegionCluster(t *testing.T, name string, locations func(*harness.Cluster)) *harness.Cluster {
 	t.Helper()
 	c, err := env.session.StartClusterWith(ctx(t), name, harness.ClusterOptions{Region: env.a.Region()})
 	if c != nil {
@@ -282,7 +284,11 @@ func startSameRegionCluster(t *testing.T, name string) *harness.Cluster {
 	}
 	require.NoError(t, err)
 	require.NoError(t, install(ctx(t), c))
-	require.NoError(t, createLocation(ctx(t), c, "default", vault, "ReadOnly"))
+	if locations == nil {
+		require.NoError(t, createLocation(ctx(t), c, "default", vault, "ReadOnly"))
+	} else {
+		locations(c)
+	}
 	require.NoError(t, c.StartVelero(ctx(t)))
 	require.NoError(t, c.WaitForLocation(ctx(t), "default", time.Minute))
 	return c

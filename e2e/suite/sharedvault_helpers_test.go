@@ -32,34 +32,24 @@ const (
 	syncSlack = 5 * time.Second
 )
 
-// createSharedLocation creates a location on sharedBucket, as `velero backup-location create` does.
-func createSharedLocation(ctx context.Context, c *harness.Cluster, name, mode string, isDefault bool) error {
-	args := []string{"backup-location", "create", name, "--provider", "alibabacloud", "--bucket", sharedBucket,
-		"--prefix", sharedPrefix, "--config", "region=" + env.cloud.Region + ",endpoint=" + env.cloud.Endpoint,
-		"--credential", credsSecret + "=cloud", "--access-mode", mode}
-	if isDefault {
-		args = append(args, "--default")
-	}
-	_, err := c.Velero(ctx, args...)
+// createSharedLocation creates the default ReadWrite location on sharedBucket, as `velero
+// backup-location create` does.
+func createSharedLocation(ctx context.Context, c *harness.Cluster) error {
+	_, err := c.Velero(ctx, "backup-location", "create", "default", "--provider", "alibabacloud",
+		"--bucket", sharedBucket, "--prefix", sharedPrefix,
+		"--config", "region="+env.cloud.Region+",endpoint="+env.cloud.Endpoint,
+		"--credential", credsSecret+"=cloud", "--access-mode", "ReadWrite", "--default")
 	return err
 }
 
 // startVaultCluster starts a cluster in a's region with csdr-controller, a default ReadWrite location
-// on sharedBucket (there before the server starts, as `velero install` makes it) and the snapshot
-// location sharedVSL; it stops when the test ends.
+// on sharedBucket and the snapshot location sharedVSL; it stops when the test ends.
 func startVaultCluster(t *testing.T, name string) *harness.Cluster {
 	t.Helper()
-	c, err := env.session.StartClusterWith(ctx(t), name, harness.ClusterOptions{Region: env.a.Region()})
-	if c != nil {
-		t.Cleanup(c.Stop)
-	}
-	require.NoError(t, err)
-	require.NoError(t, install(ctx(t), c))
-	require.NoError(t, createSharedLocation(ctx(t), c, "default", "ReadWrite", true))
-	createSnapshotLocation(t, c, sharedVSL, "region="+env.a.Region())
-	require.NoError(t, c.StartVelero(ctx(t)))
-	require.NoError(t, c.WaitForLocation(ctx(t), "default", time.Minute))
-	return c
+	return startSameRegionCluster(t, name, func(c *harness.Cluster) {
+		require.NoError(t, createSharedLocation(ctx(t), c))
+		createSnapshotLocation(t, c, sharedVSL, "region="+env.a.Region())
+	})
 }
 
 // objectFacts is what must not change of an object another cluster only reads or marks.
