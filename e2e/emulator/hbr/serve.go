@@ -43,10 +43,11 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := svc.NewRecorder(w)
 	c := &call{w: rec, r: r, id: rpc.NewRequestID()}
 	rec.Header().Set("x-acs-request-id", c.id)
+	counted := rec.CountWhenAnswered(func(status int) { s.stats.Record(c.action, c.errCode, status) })
 	if e := s.serve(c); e != nil {
 		c.writeError(e)
 	}
-	s.stats.Record(c.action, c.errCode, rec.Status)
+	counted()
 	s.log.WithFields(logrus.Fields{
 		"action": c.action, "resource": c.resource, "status": rec.Status, "code": c.errCode,
 		"request_id": c.id, "duration": time.Since(start).Round(time.Microsecond),

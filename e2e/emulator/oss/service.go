@@ -130,10 +130,11 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Server", "AliyunOSS")
 	h.Set("Date", s.now().UTC().Format(http.TimeFormat))
 
+	counted := rec.CountWhenAnswered(func(status int) { s.stats.record(c.op, c.errCode, status) })
 	if e := s.serve(c); e != nil {
 		c.writeError(e)
 	}
-	s.stats.record(c.op, c.errCode, rec.Status)
+	counted()
 	s.log.WithFields(logrus.Fields{
 		"op": c.op, "bucket": c.bucket, "key": c.key, "status": rec.Status, "code": c.errCode,
 		"request_id": c.id, "duration": time.Since(start).Round(time.Microsecond),

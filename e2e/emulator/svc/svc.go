@@ -25,7 +25,9 @@ type KeyLookup func(accessKeyID string) (Key, bool)
 // resets, flushing) working through it.
 type Recorder struct {
 	http.ResponseWriter
-	Status      int
+	Status int
+	// onAnswer, if set, is called once with the status just before the answer starts.
+	onAnswer    func(status int)
 	wroteHeader bool
 }
 
@@ -37,13 +39,38 @@ func NewRecorder(w http.ResponseWriter) *Recorder {
 func (r *Recorder) WriteHeader(code int) {
 	if !r.wroteHeader {
 		r.Status, r.wroteHeader = code, true
+		r.beforeHeader()
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
 
 func (r *Recorder) Write(p []byte) (int, error) {
-	r.wroteHeader = true
+	if !r.wroteHeader {
+		r.wroteHeader = true
+		r.beforeHeader()
+	}
 	return r.ResponseWriter.Write(p)
+}
+
+// CountWhenAnswered calls count once: when the answer starts, or when the returned finish is called
+// without one (a connection reset), so a client that has read its answer finds its request counted.
+func (r *Recorder) CountWhenAnswered(count func(status int)) (finish func()) {
+	done := false
+	once := func(status int) {
+		if !done {
+			done = true
+			count(status)
+		}
+	}
+	r.onAnswer = once
+	return func() { once(r.Status) }
+}
+
+func (r *Recorder) beforeHeader() {
+	if r.onAnswer != nil {
+		r.onAnswer(r.Status)
+		r.onAnswer = nil
+	}
 }
 
 // Unwrap exposes the wrapped writer to http.ResponseController.
