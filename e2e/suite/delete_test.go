@@ -4,12 +4,15 @@ package suite
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/vaultindex"
 )
 
 // Not parallel: it compares the whole bucket before and after, and other tests add and expire backups.
@@ -38,6 +41,15 @@ func TestBackupDeleteRemovesItsObjectsOnly(t *testing.T) {
 	deleted := map[string]bool{}
 	for _, k := range backupKeys(vaultPrefix+"/", "delete-me") {
 		deleted[k] = true
+	}
+	// The shared vault's index entry of the backup goes with it (its name is free again); the
+	// entries of other backups stay.
+	index := vaultindex.NewLayout(vaultPrefix)
+	for _, o := range before {
+		if o.Key == index.Claim("delete-me") || strings.HasPrefix(o.Key, index.BackupDir("delete-me")) {
+			deleted[o.Key] = true
+			assert.NotContains(t, now, o.Key, "the index entry of the deleted backup goes")
+		}
 	}
 	for _, o := range before {
 		if deleted[o.Key] {
