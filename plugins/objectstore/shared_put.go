@@ -42,8 +42,8 @@ func (o *ObjectStore) putShared(bucket, key, backup, file string, body io.Reader
 }
 
 // putMetadata writes velero-backup.json annotated with its source (and, once it has ended, where its
-// volumes' data is), puts the same annotations on the Backup here, and marks a Completed backup so
-// the vault's other clusters see it.
+// volumes' data is), puts the source on the Backup here, and marks a Completed backup so the vault's
+// other clusters see it.
 func (o *ObjectStore) putMetadata(ctx context.Context, bucket, key, backup, me string, body io.Reader) error {
 	v := o.shared
 	log := v.log.WithField("backup", backup)
@@ -68,8 +68,15 @@ func (o *ObjectStore) putMetadata(ctx context.Context, bucket, key, backup, me s
 	if err := o.put(bucket, key, bytes.NewReader(annotated)); err != nil {
 		return err
 	}
-	if err := v.cluster.AnnotateBackup(ctx, backup, annotations); err != nil {
-		log.WithError(err).Warn("could not annotate the Backup with its source cluster and data locations; the copy in the vault has them")
+	// The Backup here is annotated only at Velero's first write of velero-backup.json, while the
+	// backup controller still holds the Backup (phase InProgress). The last write comes from Velero's
+	// finalizer: a change to the Backup then wakes the finalizer again, which may see the Backup still
+	// Finalizing in its cache and finalize it twice (rewriting velero-backup.json and the tarball).
+	if !ended(meta.phase) {
+		source := map[string]string{v1alpha1.SourceClusterKey: me}
+		if err := v.cluster.AnnotateBackup(ctx, backup, source); err != nil {
+			log.WithError(err).Warn("could not annotate the Backup with its source cluster; the copy in the vault has it")
+		}
 	}
 	if meta.phase == velerov1.BackupPhaseCompleted {
 		if err := v.index.MarkCompleted(ctx, backup); err != nil {
