@@ -22,11 +22,7 @@ func TestMountPodImageOption(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := DefaultOptions(func(string) string { return "" })
-			fs := flag.NewFlagSet("test", flag.ContinueOnError)
-			o.BindFlags(fs)
-			require.NoError(t, fs.Parse(tt.args))
-			err := o.Validate()
+			o, err := parseOptions(t, tt.args)
 			if tt.wantErr != "" {
 				assert.ErrorContains(t, err, tt.wantErr)
 				return
@@ -51,11 +47,7 @@ func TestDataLocationsPeriodOption(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o := DefaultOptions(func(string) string { return "" })
-			fs := flag.NewFlagSet("test", flag.ContinueOnError)
-			o.BindFlags(fs)
-			require.NoError(t, fs.Parse(tt.args))
-			err := o.Validate()
+			o, err := parseOptions(t, tt.args)
 			if tt.wantErr != "" {
 				assert.ErrorContains(t, err, tt.wantErr)
 				return
@@ -64,4 +56,14 @@ func TestDataLocationsPeriodOption(t *testing.T) {
 			assert.Equal(t, tt.want, o.DataLocationsPeriod)
 		})
 	}
+}
+
+// parseOptions is the options of a command line, validated, with nothing from the environment.
+func parseOptions(t *testing.T, args []string) (Options, error) {
+	t.Helper()
+	o := DefaultOptions(func(string) string { return "" })
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	o.BindFlags(fs)
+	require.NoError(t, fs.Parse(args))
+	return o, o.Validate()
 }
