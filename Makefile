@@ -103,7 +103,7 @@ $(HARNESS):
 ##@ Quality
 
 .PHONY: test
-test: deps lint verify unit e2e fuzz-smoke ## The whole suite: lint, tidy check, unit, integration, contract, end-to-end, fuzz smoke.
+test: deps lint verify unit test-tools e2e fuzz-smoke ## The whole suite: lint, tidy check, unit, integration, contract, release tooling and images, end-to-end, fuzz smoke.
 
 .PHONY: e2e
 e2e: components ## End-to-end tests: two local clusters, velero server, the plugin and the emulator.
@@ -114,6 +114,10 @@ unit: ## Unit, integration (real SDK against the emulator) and contract (Velero 
 	$(GO) test -count=1 -timeout 20m ./...
 	# Our Ingress conversion against Kubernetes' own, in the module that pins Kubernetes.
 	cd e2e/components/kubernetes && $(GO) test -count=1 ./...
+
+.PHONY: test-tools
+test-tools: ## Release tooling (module tools/): images, release notes, workflow checks.
+	cd tools && GOWORK=off $(GO) test -count=1 -timeout 20m ./...
 
 .PHONY: fuzz-smoke
 fuzz-smoke: ## Run every fuzz target for FUZZTIME inputs (default 20000x).
@@ -133,10 +137,11 @@ lint: ## gofmt and go vet (also with build tags).
 	$(GO) vet ./...
 	$(GO) vet -tags=e2e ./...
 	$(GO) vet -tags=csdr_noactions ./plugins/cmd/...
+	cd tools && GOWORK=off $(GO) vet ./...
 
 .PHONY: verify
 verify: $(CONTROLLER_GEN) $(KUBECTL) ## Fail if go mod tidy (here and in e2e/components) or make generate would change files; tidied go.mod/go.sum are left for you to commit.
-	@fail=0; for dir in . e2e/components/controller-tools e2e/components/kubernetes e2e/components/kwok e2e/components/velero; do \
+	@fail=0; for dir in . tools e2e/components/controller-tools e2e/components/kubernetes e2e/components/kwok e2e/components/velero; do \
 		before=$$(cat $$dir/go.mod $$dir/go.sum | sha256sum); \
 		(cd $$dir && GOWORK=off $(GO) mod tidy); \
 		if [ "$$(cat $$dir/go.mod $$dir/go.sum | sha256sum)" != "$$before" ]; then \
