@@ -43,6 +43,11 @@ crd_kustomization = { printf '%s\n' '\# Written by make generate: every CRD cont
 # render_install writes deploy/ rendered into $(1).
 render_install = { printf '$(INSTALL_HEAD)\n'; $(KUBECTL) kustomize deploy; } > $(1)
 E2E_TIMEOUT  ?= 45m
+# Images: where they are named and when they were made. The commit's time, not the clock's, so that the
+# same commit builds the same digests.
+REGISTRY     ?= ghcr.io/csdr-io
+IMAGES       := $(OUTPUT)/images
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 
 # Go's module and build caches live in the checkout (.cache, gitignored): a second run, and the
 # harness's builds of Kubernetes and Velero, reuse them. CGO is off everywhere, so the tests, the plugin
@@ -116,8 +121,8 @@ unit: ## Unit, integration (real SDK against the emulator) and contract (Velero 
 	cd e2e/components/kubernetes && $(GO) test -count=1 ./...
 
 .PHONY: test-tools
-test-tools: ## Release tooling (module tools/): images, release notes, workflow checks.
-	cd tools && GOWORK=off $(GO) test -count=1 -timeout 20m ./...
+test-tools: images ## Release tooling (module tools/): the images make images built, release notes, workflow checks.
+	cd tools && CSDR_IMAGES=$(CURDIR)/$(IMAGES) CSDR_IMAGES_VERSION=$(VERSION) GOWORK=off $(GO) test -count=1 -timeout 20m ./...
 
 .PHONY: fuzz-smoke
 fuzz-smoke: ## Run every fuzz target for FUZZTIME inputs (default 20000x).
@@ -165,6 +170,17 @@ verify: $(CONTROLLER_GEN) $(KUBECTL) ## Fail if go mod tidy (here and in e2e/com
 .PHONY: bench
 bench: components ## Upload throughput vs raw PUT (LAN, WAN), plugin memory, 50-disk-PV backup, 10,000-item restore with/without our actions, HBR backup of 1 GiB in 10,000 files vs a copy and its incremental bytes, 20 HBR volumes through csdr-controller vs the per-node limit, backup sync of a 1,000-backup vault with and without the shared-vault index.
 	$(GO) test -run='^$$' -bench=. $(BENCH_FLAGS) -timeout 30m ./e2e/bench/...
+
+##@ Release
+
+.PHONY: images
+images: ## Build the plugin and controller images (linux/amd64, linux/arm64) without Docker: OCI layouts, docker-load tarballs and digests in _output/images.
+	cd tools && GOWORK=off $(GO) run ./cmd/csdr-images build --repo $(CURDIR) --out $(CURDIR)/$(IMAGES) \
+		--version $(VERSION) --registry $(REGISTRY) --created $(SOURCE_DATE_EPOCH)
+
+.PHONY: push-images
+push-images: ## Push the images make images built to REGISTRY as VERSION (credentials from docker login).
+	cd tools && GOWORK=off $(GO) run ./cmd/csdr-images push --out $(CURDIR)/$(IMAGES) --registry $(REGISTRY)
 
 ##@ Run
 

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"os"
 
+	// The image has no CA certificates (FROM scratch): HBR's and ECS's certificates are checked against
+	// these roots, which Go uses only where the system has none.
+	_ "golang.org/x/crypto/x509roots/fallback"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/app"

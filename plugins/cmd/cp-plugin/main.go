@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/buildinfo"
 )
 
 // defaultArgs is what the image's CMD passes too; repeated here so the binary alone does the right thing.
@@ -23,7 +25,8 @@ func main() {
 	}
 }
 
-// run copies every source into the last argument, a directory, and reports each copy on out.
+// run copies every source into the last argument, a directory, and reports each copy, with the version,
+// on out: the init container's log (kubectl logs) says which plugin version Velero got.
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
 		args = defaultArgs
@@ -44,7 +47,7 @@ func run(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "copied %s to %s\n", src, dst)
+		fmt.Fprintf(out, "cp-plugin %s: copied %s to %s\n", buildinfo.Version, src, dst)
 	}
 	return nil
 }

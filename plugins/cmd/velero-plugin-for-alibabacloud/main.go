@@ -3,6 +3,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"runtime/debug"
 
@@ -11,6 +12,7 @@ import (
 	veleroclient "github.com/vmware-tanzu/velero/pkg/client"
 	"github.com/vmware-tanzu/velero/pkg/plugin/framework"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/buildinfo"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/internal/kubeclient"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter"
@@ -22,6 +24,7 @@ import (
 const defaultMemoryLimit = 256 << 20
 
 func main() {
+	logStart(os.Stderr)
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
@@ -48,4 +51,14 @@ func newObjectStore(kube *kubeclient.Lazy) func(logrus.FieldLogger) (any, error)
 		deps.Cluster, deps.Cache = cluster, cache
 		return objectstore.New(log, deps), nil
 	}
+}
+
+// logStart says which version runs, once per plugin process, before Velero's framework takes over. It
+// writes as the framework's logger does (JSON on stderr, the message under "@message"), which velero
+// server parses into its own log and into the log of the backup or restore that started the process.
+func logStart(w io.Writer) {
+	log := logrus.New()
+	log.SetOutput(w)
+	log.SetFormatter(&logrus.JSONFormatter{DisableTimestamp: true, FieldMap: logrus.FieldMap{logrus.FieldKeyMsg: "@message"}})
+	log.WithField("version", buildinfo.Version).Info("velero-plugin-for-alibabacloud starting")
 }
