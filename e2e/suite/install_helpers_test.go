@@ -39,6 +39,7 @@ func readmeCommands(t *testing.T, file, heading string) [][]string {
 	replacer := strings.NewReplacer(
 		"<registry>/velero-plugin-for-alibabacloud:<tag>", ourImage,
 		"cnfs-oss-<name>", installBucket,
+		"<namespace>", "install-app",
 		"./credentials-velero", filepath.Join(env.layout.Repo, "examples/velero-install/credentials-velero.example"),
 	)
 	var cmds [][]string

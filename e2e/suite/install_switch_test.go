@@ -35,9 +35,10 @@ func TestInstallSwitchWithPluginCommands(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, ns, oldInitContainer string
+		verbatim                   bool // the README's `velero plugin remove` names this case's init container
 	}{
-		{"installed by velero install --plugins", "install-switch", "acs-velero-plugin-alibabacloud"},
-		{"installed from its install YAML", "install-switch-yaml", "velero-plugin-alibabacloud"},
+		{"installed by velero install --plugins", "install-switch", "acs-velero-plugin-alibabacloud", true},
+		{"installed from its install YAML", "install-switch-yaml", "velero-plugin-alibabacloud", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -51,7 +52,11 @@ func TestInstallSwitchWithPluginCommands(t *testing.T) {
 			r.apply(t, c)
 
 			for _, words := range steps {
-				out := runStep(t, c, tc.ns, words, tc.oldInitContainer)
+				remove := tc.oldInitContainer
+				if tc.verbatim {
+					remove = ""
+				}
+				out := runStep(t, c, tc.ns, words, remove)
 				if slices.Contains(words, "jsonpath={.spec.template.spec.initContainers[*].name}") {
 					assert.Equal(t, tc.oldInitContainer, strings.TrimSpace(out), "the README's first command names the init container to remove")
 				}
@@ -68,8 +73,8 @@ func TestInstallSwitchWithPluginCommands(t *testing.T) {
 }
 
 // runStep runs one command of the README's switching steps in namespace ns instead of velero: `velero
-// plugin remove` with the init container this case has, and `velero plugin add` first as written (which,
-// without a terminal to confirm on, must change nothing) and then with --confirm.
+// plugin remove` with oldInitContainer unless that is empty, and `velero plugin add` first as written
+// (which, without a terminal to confirm on, must change nothing) and then with --confirm.
 func runStep(t *testing.T, c *harness.Cluster, ns string, words []string, oldInitContainer string) string {
 	t.Helper()
 	words = slices.Clone(words)
@@ -81,7 +86,7 @@ func runStep(t *testing.T, c *harness.Cluster, ns string, words []string, oldIni
 		out, err := c.Kubectl(ctx(t), nil, words[1:]...)
 		require.NoError(t, err, out)
 		return out
-	case len(commandsOf([][]string{words}, "velero", "plugin", "remove")) == 1:
+	case oldInitContainer != "" && len(commandsOf([][]string{words}, "velero", "plugin", "remove")) == 1:
 		words[len(words)-1] = oldInitContainer
 	case len(commandsOf([][]string{words}, "velero", "plugin", "add")) == 1:
 		before := deployment(t, c, ns)
