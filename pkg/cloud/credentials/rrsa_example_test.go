@@ -102,7 +102,7 @@ func (ex rrsaExample) subjects() []string {
 }
 
 // roleNames are the role names the README's commands use: aliyun ram --RoleName and velero install's
-// --service-account-annotations.
+// --sa-annotations.
 func (ex rrsaExample) roleNames(t *testing.T) []string {
 	t.Helper()
 	var names []string
