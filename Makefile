@@ -166,6 +166,37 @@ verify: $(CONTROLLER_GEN) $(KUBECTL) ## Fail if go mod tidy (here and in e2e/com
 bench: components ## Upload throughput vs raw PUT (LAN, WAN), plugin memory, 50-disk-PV backup, 10,000-item restore with/without our actions, HBR backup of 1 GiB in 10,000 files vs a copy and its incremental bytes, 20 HBR volumes through csdr-controller vs the per-node limit, backup sync of a 1,000-backup vault with and without the shared-vault index.
 	$(GO) test -run='^$$' -bench=. $(BENCH_FLAGS) -timeout 30m ./e2e/bench/...
 
+##@ Release
+
+# Where a release's images go: the release workflow passes its repository variables. REGISTRY_CN is the
+# mirror reachable from mainland China, empty for none. REPOSITORY is the GitHub owner/name of the release.
+REGISTRY      ?= ghcr.io/csdr-io
+REGISTRY_CN   ?=
+REPOSITORY    ?= csdr-io/velero-plugin-for-alibabacloud
+RELEASE_DIR   := $(OUTPUT)/release
+RELEASE_NOTES := .cache/bin/release-notes
+RELEASE_FLAGS  = -version $(VERSION) -repository $(REPOSITORY) -registry $(REGISTRY) -registry-cn '$(REGISTRY_CN)' \
+	-digests $(OUTPUT)/images/digests.txt
+
+.PHONY: $(RELEASE_NOTES)
+$(RELEASE_NOTES):
+	@mkdir -p $(@D)
+	@cd tools && GOWORK=off $(GO) build -o $(CURDIR)/$@ ./cmd/release-notes
+
+.PHONY: release-notes
+release-notes: $(RELEASE_NOTES) ## Print the release notes of VERSION from changelogs/ (images in REGISTRY and REGISTRY_CN, changes).
+	@$(RELEASE_NOTES) notes $(RELEASE_FLAGS)
+
+.PHONY: release-assets
+release-assets: $(RELEASE_NOTES) ## Write _output/release: install.yaml with the controller image REGISTRY/csdr-controller:VERSION, RAM policies, release notes, SHA256SUMS.
+	rm -rf $(RELEASE_DIR)
+	$(RELEASE_NOTES) assets $(RELEASE_FLAGS) -out $(RELEASE_DIR)
+	cd $(RELEASE_DIR) && sha256sum -c --quiet SHA256SUMS
+
+.PHONY: changelog
+changelog: $(RELEASE_NOTES) ## Fold changelogs/unreleased into CHANGELOG.md, as Unreleased, or with VERSION=vX.Y.Z as that release (fragments move to changelogs/VERSION).
+	$(RELEASE_NOTES) changelog -repository $(REPOSITORY) $(if $(filter command line,$(origin VERSION)),-version $(VERSION))
+
 ##@ Run
 
 .PHONY: demo

@@ -76,3 +76,8 @@ func TestRun(t *testing.T) {
 		})
 	}
 }
+
+// The repository's own fragments are checked on every make test, so a bad one fails its pull request.
+func TestRepositoryFragments(t *testing.T) {
+	require.NoError(t, run([]string{"check", "-root", "../../.."}, &strings.Builder{}))
+}
