@@ -20,8 +20,8 @@ type Problem struct {
 
 func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Message) }
 
-// Check lints one workflow with actionlint (without shellcheck, which this machine and CI lack) and
-// checks that its `make` commands call targets of the Makefile.
+// Check lints one workflow with actionlint (without shellcheck, which this machine and CI lack), checks
+// that its actions are pinned to commits, and that its `make` commands call targets of the Makefile.
 func Check(path string, content []byte, targets map[string]bool) ([]Problem, error) {
 	linter, err := actionlint.NewLinter(io.Discard, &actionlint.LinterOptions{})
 	if err != nil {
@@ -34,6 +34,10 @@ func Check(path string, content []byte, targets map[string]bool) ([]Problem, err
 	var problems []Problem
 	for _, e := range lintErrs {
 		problems = append(problems, Problem{File: path, Line: e.Line, Message: fmt.Sprintf("%s [%s]", e.Message, e.Kind)})
+	}
+	for _, p := range Unpinned(content) {
+		p.File = path
+		problems = append(problems, p)
 	}
 	workflow, _ := actionlint.Parse(content) // its errors are actionlint's, reported above
 	for _, run := range RunSteps(workflow) {

@@ -45,6 +45,10 @@ func TestCheckFixtures(t *testing.T) {
 		{file: "bad-expression.yaml", want: []string{`property "nonsense" is not defined`}},
 		{file: "bad-syntax.yaml", want: []string{`unexpected key "step"`}},
 		{file: "default-target.yaml", want: []string{"runs the default target"}},
+		{file: "unpinned.yaml", want: []string{
+			"unpinned.yaml:7: actions/checkout@v7: pin the action",
+			"unpinned.yaml:8: actions/setup-go@b7ad1dad31e06c5925ef5d2fc7ad053ef454303e: pin the action",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
