@@ -182,6 +182,34 @@ images: ## Build the plugin and controller images (linux/amd64, linux/arm64) wit
 push-images: ## Push the images make images built to REGISTRY as VERSION (credentials from docker login).
 	cd tools && GOWORK=off $(GO) run ./cmd/csdr-images push --out $(CURDIR)/$(IMAGES) --registry $(REGISTRY)
 
+# The release workflow passes its repository variables: REGISTRY (above) and REGISTRY_CN, the mirror
+# reachable from mainland China, empty for none. REPOSITORY is the GitHub owner/name of the release.
+REGISTRY_CN   ?=
+REPOSITORY    ?= csdr-io/velero-plugin-for-alibabacloud
+RELEASE_DIR   := $(OUTPUT)/release
+RELEASE_NOTES := .cache/bin/release-notes
+RELEASE_FLAGS  = -version $(VERSION) -repository $(REPOSITORY) -registry $(REGISTRY) -registry-cn '$(REGISTRY_CN)' \
+	-digests $(IMAGES)/digests.txt
+
+.PHONY: $(RELEASE_NOTES)
+$(RELEASE_NOTES):
+	@mkdir -p $(@D)
+	@cd tools && GOWORK=off $(GO) build -o $(CURDIR)/$@ ./cmd/release-notes
+
+.PHONY: release-notes
+release-notes: $(RELEASE_NOTES) ## Print the release notes of VERSION from changelogs/ (images in REGISTRY and REGISTRY_CN, changes).
+	@$(RELEASE_NOTES) notes $(RELEASE_FLAGS)
+
+.PHONY: release-assets
+release-assets: $(RELEASE_NOTES) ## Write _output/release: install.yaml with the controller image REGISTRY/csdr-controller:VERSION, RAM policies, release notes, SHA256SUMS.
+	rm -rf $(RELEASE_DIR)
+	$(RELEASE_NOTES) assets $(RELEASE_FLAGS) -out $(RELEASE_DIR)
+	cd $(RELEASE_DIR) && sha256sum -c --quiet SHA256SUMS
+
+.PHONY: changelog
+changelog: $(RELEASE_NOTES) ## Fold changelogs/unreleased into CHANGELOG.md, as Unreleased, or with VERSION=vX.Y.Z as that release (fragments move to changelogs/VERSION).
+	$(RELEASE_NOTES) changelog -repository $(REPOSITORY) $(if $(filter command line,$(origin VERSION)),-version $(VERSION))
+
 ##@ Run
 
 .PHONY: demo
