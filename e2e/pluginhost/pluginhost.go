@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 
@@ -42,9 +41,11 @@ var (
 
 // Build compiles the plugin binary from this checkout into dir.
 func Build(dir string) error {
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-trimpath",
+	root, err := repoRoot()
+	if err != nil {
+		return fmt.Errorf("build plugin: %w", err)
+	}
+	cmd := exec.Command("go", "build", "-trimpath",
 		"-o", filepath.Join(dir, BinaryName), "./plugins/cmd/"+BinaryName)
 	cmd.Dir = root
 	var out bytes.Buffer
@@ -102,4 +103,24 @@ func PluginPIDs() []int {
 		}
 	}
 	return pids
+}
+
+// repoRoot is the nearest directory above the working directory (a test's package) with this module's
+// go.mod: tests run with -trimpath, so their source file names say nothing about where they are.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+		if err == nil && bytes.HasPrefix(mod, []byte("module github.com/csdr-io/velero-plugin-for-alibabacloud\n")) {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod of github.com/csdr-io/velero-plugin-for-alibabacloud above the working directory")
+		}
+		dir = parent
+	}
 }
