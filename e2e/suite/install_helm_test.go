@@ -81,11 +81,7 @@ func TestHelmChecksRefuseBrokenValues(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			values := readValues(t, filepath.Join(env.layout.Repo, helmValues))
 			tt.edit(values)
-			data, err := sigsyaml.Marshal(values)
-			require.NoError(t, err)
-			file := filepath.Join(t.TempDir(), "broken.values.yaml")
-			require.NoError(t, os.WriteFile(file, data, 0o600))
-			manifest, err := helmTemplate(t, chart, "velero", file)
+			manifest, err := helmTemplate(t, chart, "velero", writeValues(t, values))
 			require.NoError(t, err)
 			docs, err := decodeDocuments(manifest)
 			require.NoError(t, err)
