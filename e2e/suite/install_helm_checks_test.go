@@ -21,21 +21,21 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter"
 )
 
-// Where Velero looks for plugins, and where our image copies the plugin (its CMD's target).
+// The chart's plugin volume, and where the Velero server mounts it and looks for plugins.
 const (
-	veleroPluginDir  = "/plugins"
-	pluginCopyTarget = "/target"
-	pluginsVolume    = "plugins"
+	pluginsVolume   = "plugins"
+	veleroPluginDir = "/plugins"
 )
 
 // checkHelmRender checks what the chart rendered from values against what our plugin and Velero need,
-// with the plugin's own parsers, and returns every problem it finds.
-func checkHelmRender(docs []*unstructured.Unstructured, values map[string]any) error {
+// with the plugin's own parsers, and returns every problem it finds. copyTarget is where our image's
+// copier writes (copierTarget).
+func checkHelmRender(docs []*unstructured.Unstructured, values map[string]any, copyTarget string) error {
 	var deploy appsv1.Deployment
 	if err := only(docs, "Deployment", &deploy); err != nil {
 		return err
 	}
-	secret, err := checkDeployment(&deploy, values)
+	secret, err := checkDeployment(&deploy, values, copyTarget)
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func checkHelmRender(docs []*unstructured.Unstructured, values map[string]any) e
 // checkDeployment: an init container runs the image the values name and copies into the plugins volume,
 // which the server mounts where Velero loads plugins from; the server reads the credentials file from the
 // Secret it names, which checkDeployment returns.
-func checkDeployment(d *appsv1.Deployment, values map[string]any) (string, error) {
+func checkDeployment(d *appsv1.Deployment, values map[string]any, copyTarget string) (string, error) {
 	inits, _ := values["initContainers"].([]any)
 	if len(inits) == 0 {
 		return "", errors.New("the values name no init container")
@@ -59,8 +59,8 @@ func checkDeployment(d *appsv1.Deployment, values map[string]any) (string, error
 			continue
 		}
 		found = true
-		if !mounts(c, pluginsVolume, pluginCopyTarget) {
-			errs = append(errs, fmt.Errorf("init container %s does not mount volume %s at %s, where the image copies the plugin", c.Name, pluginsVolume, pluginCopyTarget))
+		if !mounts(c, pluginsVolume, copyTarget) {
+			errs = append(errs, fmt.Errorf("init container %s does not mount volume %s at %s, where the image copies the plugin", c.Name, pluginsVolume, copyTarget))
 		}
 	}
 	if !found {

@@ -38,7 +38,7 @@ func TestHelmChartRendersOurValues(t *testing.T) {
 	require.NoError(t, err)
 	docs, err := decodeDocuments(manifest)
 	require.NoError(t, err)
-	require.NoError(t, checkHelmRender(docs, readValues(t, values)))
+	require.NoError(t, checkHelmRender(docs, readValues(t, values), copierTarget(t)))
 
 	_, err = env.a.Kubectl(ctx(t), nil, "create", "namespace", ns)
 	require.NoError(t, err)
@@ -72,7 +72,7 @@ func TestHelmChecksRefuseBrokenValues(t *testing.T) {
 			cm := v["configMaps"].(map[string]any)["restore-config"].(map[string]any)
 			cm["data"].(map[string]any)["nodePins"] = "sometimes"
 		}},
-		{name: "plugin copied elsewhere", wantErr: "/target", edit: func(v map[string]any) {
+		{name: "plugin copied elsewhere", wantErr: "does not mount volume plugins at", edit: func(v map[string]any) {
 			init := v["initContainers"].([]any)[0].(map[string]any)
 			init["volumeMounts"] = []any{map[string]any{"name": "plugins", "mountPath": "/plugins"}}
 		}},
@@ -85,7 +85,7 @@ func TestHelmChecksRefuseBrokenValues(t *testing.T) {
 			require.NoError(t, err)
 			docs, err := decodeDocuments(manifest)
 			require.NoError(t, err)
-			require.ErrorContains(t, checkHelmRender(docs, values), tt.wantErr)
+			require.ErrorContains(t, checkHelmRender(docs, values, copierTarget(t)), tt.wantErr)
 		})
 	}
 }

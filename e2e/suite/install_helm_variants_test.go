@@ -24,7 +24,7 @@ func TestHelmKeylessValues(t *testing.T) {
 	require.NoError(t, err)
 	values := readValues(t, filepath.Join(env.layout.Repo, helmValues))
 	values["credentials"] = map[string]any{"useSecret": false}
-	values["serviceAccount"] = map[string]any{"server": map[string]any{"create": true, "automountServiceAccountToken": true,
+	values["serviceAccount"] = map[string]any{"server": map[string]any{"create": true, "name": "velero", "automountServiceAccountToken": true,
 		"annotations": map[string]any{"pod-identity.alibabacloud.com/role-name": "velero-backup"}}}
 	manifest, err := helmTemplate(t, chart, "velero", writeValues(t, values))
 	require.NoError(t, err)
@@ -33,11 +33,13 @@ func TestHelmKeylessValues(t *testing.T) {
 
 	var deploy appsv1.Deployment
 	require.NoError(t, only(docs, "Deployment", &deploy))
-	_, err = checkDeployment(&deploy, values)
+	_, err = checkDeployment(&deploy, values, copierTarget(t))
 	require.ErrorContains(t, err, "ALIBABA_CLOUD_CREDENTIALS_FILE", "no credentials file without a Secret")
 	for _, d := range docs {
 		assert.NotEqual(t, "Secret", d.GetKind(), "secret %s rendered without credentials", d.GetName())
 	}
+	// examples/rrsa's trust policy lets in system:serviceaccount:velero:velero.
+	require.Equal(t, "velero", deploy.Spec.Template.Spec.ServiceAccountName)
 	var annotated bool
 	for _, d := range docs {
 		if d.GetKind() == "ServiceAccount" && d.GetName() == deploy.Spec.Template.Spec.ServiceAccountName {
