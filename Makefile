@@ -149,7 +149,7 @@ lint: ## gofmt and go vet (also with build tags).
 
 .PHONY: verify
 verify: $(CONTROLLER_GEN) $(KUBECTL) ## Fail if go mod tidy (here and in e2e/components) or make generate would change files; tidied go.mod/go.sum are left for you to commit.
-	@fail=0; for dir in . tools e2e/components/controller-tools e2e/components/kubernetes e2e/components/kwok e2e/components/velero; do \
+	@fail=0; for dir in . tools e2e/components/controller-tools e2e/components/helm e2e/components/kubernetes e2e/components/kwok e2e/components/velero; do \
 		before=$$(cat $$dir/go.mod $$dir/go.sum | sha256sum); \
 		(cd $$dir && GOWORK=off $(GO) mod tidy); \
 		if [ "$$(cat $$dir/go.mod $$dir/go.sum | sha256sum)" != "$$before" ]; then \

@@ -54,6 +54,8 @@ func (l Layout) buildSteps(bins *Binaries) []buildStep {
 			pkgs: []string{"."}, out: filepath.Join(l.BinDir(), "velero"), ldflags: func(v string) string {
 				return "-s -w -X github.com/vmware-tanzu/velero/pkg/buildinfo.Version=" + v
 			}},
+		{what: "helm (renders the vmware-tanzu/velero chart)", module: "helm.sh/helm/v3", dir: "e2e/components/helm",
+			pkgs: []string{"helm.sh/helm/v3/cmd/helm"}, out: bins.Helm, ldflags: helmLDFlags},
 		{what: "velero-plugin-for-alibabacloud", dir: ".",
 			pkgs: []string{"./plugins/cmd/velero-plugin-for-alibabacloud"}, out: l.PluginDir() + "/", ldflags: plain},
 		{what: "csdr-controller", dir: ".",

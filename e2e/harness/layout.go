@@ -60,6 +60,8 @@ func (l Layout) RunDir() string { return filepath.Join(l.Cache(), "run") }
 // Binaries are the programs a session runs.
 type Binaries struct {
 	Etcd, KubeAPIServer, KubeControllerManager, KubeScheduler, Kubectl, Kwok, Velero, Emulator string
+	// Helm renders the vmware-tanzu/velero chart (VeleroChart) in the install tests.
+	Helm string
 	// Controller is csdr-controller, which the harness runs as a local process (Cluster.StartController).
 	Controller string
 	PluginDir  string
@@ -73,7 +75,7 @@ func (l Layout) Binaries() Binaries {
 	return Binaries{
 		Etcd: bin("etcd"), KubeAPIServer: bin("kube-apiserver"), KubeControllerManager: bin("kube-controller-manager"),
 		KubeScheduler: bin("kube-scheduler"), Kubectl: bin("kubectl"), Kwok: bin("kwok"), Velero: bin("velero"),
-		Emulator: bin("alibabacloud-emulator"), Controller: bin("csdr-controller"),
+		Emulator: bin("alibabacloud-emulator"), Controller: bin("csdr-controller"), Helm: bin("helm"),
 		PluginDir: l.PluginDir(),
 	}
 }

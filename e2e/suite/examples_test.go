@@ -20,12 +20,14 @@ import (
 
 // Every YAML file in examples/ must be accepted by a real API server with Velero's CRDs, so the
 // examples cannot rot. The CRDs and Namespaces they define are created for real first, because the
-// server validates a custom resource or a namespaced object against them.
+// server validates a custom resource or a namespaced object against them. Helm values files
+// (*.values.yaml) are not Kubernetes objects: TestHelmChartRendersOurValues applies what the chart
+// renders from them instead.
 func TestExamplesAreAcceptedByTheAPIServer(t *testing.T) {
 	t.Parallel()
 	var files []string
 	require.NoError(t, filepath.WalkDir(filepath.Join(env.layout.Repo, "examples"), func(path string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
+		if err == nil && !d.IsDir() && isObjectsFile(path) {
 			files = append(files, path)
 		}
 		return err
@@ -73,4 +75,12 @@ func documents(t *testing.T, path string) []*unstructured.Unstructured {
 			docs = append(docs, &unstructured.Unstructured{Object: obj})
 		}
 	}
+}
+
+// isObjectsFile tells the Kubernetes objects under examples/ from the Helm values files beside them.
+func isObjectsFile(path string) bool {
+	if strings.HasSuffix(path, ".values.yaml") || strings.HasSuffix(path, ".values.yml") {
+		return false
+	}
+	return strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")
 }

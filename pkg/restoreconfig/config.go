@@ -20,6 +20,11 @@ const (
 	GlobalLabel = "csdr.io/restore-config"
 	// GlobalLabelValue is the value GlobalLabel carries.
 	GlobalLabelValue = "RestoreItemAction"
+	// PluginConfigLabel marks a plugin's ConfigMap; Velero's GetPluginConfig selects on the key alone,
+	// whatever its value ("", "true").
+	PluginConfigLabel = "velero.io/plugin-config"
+	// GlobalSelector is the label selector that finds the global ConfigMap in the Velero namespace.
+	GlobalSelector = PluginConfigLabel + "," + GlobalLabel + "=" + GlobalLabelValue
 	// RestoreLabel on a Restore names a ConfigMap in the Velero namespace that configures that restore
 	// only: `velero restore create --labels csdr.io/config=<configmap>`.
 	RestoreLabel = "csdr.io/config"

@@ -37,10 +37,6 @@ type Reader interface {
 // ErrNoConfigMap is returned by Reader.ConfigMap when the ConfigMap does not exist.
 var ErrNoConfigMap = fmt.Errorf("configmap not found")
 
-// pluginConfigLabel marks a plugin's ConfigMap; Velero's GetPluginConfig selects on the key alone,
-// whatever its value ("", "true").
-const pluginConfigLabel = "velero.io/plugin-config"
-
 // DefaultPageSize is how many objects one list call returns: a cluster of thousands of Services or
 // nodes is read in pages, never in one answer held at once by the API server and the plugin.
 const DefaultPageSize = 500
@@ -88,7 +84,7 @@ func (r *KubeReader) GlobalConfig(ctx context.Context) (*restoreconfig.Source, e
 	if err != nil {
 		return nil, err
 	}
-	selector := fmt.Sprintf("%s,%s=%s", pluginConfigLabel, restoreconfig.GlobalLabel, restoreconfig.GlobalLabelValue)
+	selector := restoreconfig.GlobalSelector
 	sel, err := labels.Parse(selector)
 	if err != nil {
 		return nil, fmt.Errorf("label selector %s: %w", selector, err)
@@ -110,7 +106,7 @@ func (r *KubeReader) GlobalConfig(ctx context.Context) (*restoreconfig.Source, e
 	slices.Sort(names)
 	return nil, &restoreconfig.Error{ConfigMap: r.Kube.Namespace(), Err: fmt.Errorf(
 		"%d configmaps are labelled %s and %s=%s (%v); keep one",
-		len(names), pluginConfigLabel, restoreconfig.GlobalLabel, restoreconfig.GlobalLabelValue, names)}
+		len(names), restoreconfig.PluginConfigLabel, restoreconfig.GlobalLabel, restoreconfig.GlobalLabelValue, names)}
 }
 
 // ConfigMap implements Reader.
