@@ -243,7 +243,9 @@ func TestContentMD5IsVerified(t *testing.T) {
 	sum := md5.Sum([]byte("something else"))
 	_, err := c.PutObject(ctx(t), &oss.PutObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr("k"),
 		Body: bytes.NewReader(data), ContentMD5: oss.Ptr(b64(sum[:]))})
-	assert.Equal(t, "BadDigest", serviceError(t, err).Code)
+	assert.Equal(t, "InvalidDigest", serviceError(t, err).Code)
+	assert.Equal(t, 400, serviceError(t, err).StatusCode)
+	assert.Equal(t, "0017-00000503", serviceError(t, err).EC)
 	_, err = c.PutObject(ctx(t), &oss.PutObjectRequest{Bucket: oss.Ptr(testBucket), Key: oss.Ptr("k"),
 		Body: bytes.NewReader(data), ContentMD5: oss.Ptr("not-base64!")})
 	assert.Equal(t, "InvalidDigest", serviceError(t, err).Code)

@@ -47,13 +47,19 @@ func expectedMD5(r *http.Request) ([]byte, *apiError) {
 	}
 	sum, err := base64.StdEncoding.DecodeString(v)
 	if err != nil || len(sum) != md5.Size {
-		return nil, newError(http.StatusBadRequest, "InvalidDigest", "The Content-MD5 you specified is not valid.")
+		e := newError(http.StatusBadRequest, "InvalidDigest", "The Content-MD5 you specified is not valid.")
+		e.ec = "0017-00000502"
+		return nil, e
 	}
 	return sum, nil
 }
 
-func errBadDigest() *apiError {
-	return newError(http.StatusBadRequest, "BadDigest", "The Content-MD5 you specified did not match what we received.")
+// errDigestMismatch is what OSS answers when the body does not match its Content-MD5: the same InvalidDigest
+// code as a malformed header (S3 says BadDigest here, OSS does not), told apart only by the EC.
+func errDigestMismatch() *apiError {
+	e := newError(http.StatusBadRequest, "InvalidDigest", "The Content-MD5 you specified was invalid.")
+	e.ec = "0017-00000503"
+	return e
 }
 
 // receiveBody streams the request body into a temporary file of bucket b while computing MD5 and CRC-64,
@@ -106,7 +112,7 @@ func (s *Service) store(b *bucket, body io.Reader, wantMD5 []byte) (received, *a
 	rcv.size, rcv.md5, rcv.crc = n, md5h.Sum(nil), crch.Sum64()
 	if wantMD5 != nil && !bytes.Equal(wantMD5, rcv.md5) {
 		_ = os.Remove(rcv.path)
-		return received{}, errBadDigest()
+		return received{}, errDigestMismatch()
 	}
 	s.stats.bytesIn.Add(n)
 	return rcv, nil
@@ -129,7 +135,7 @@ func readXMLBody(r *http.Request) ([]byte, *apiError) {
 		return nil, newError(http.StatusBadRequest, "InvalidArgument", "The request body is too large.")
 	}
 	if sum := md5.Sum(data); wantMD5 != nil && !bytes.Equal(wantMD5, sum[:]) {
-		return nil, errBadDigest()
+		return nil, errDigestMismatch()
 	}
 	return data, nil
 }
