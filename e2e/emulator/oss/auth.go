@@ -21,8 +21,8 @@ type signatureCheck struct {
 	sign         func(secret string) string
 }
 
-// authenticate verifies the request's signature in whichever form it comes: V1 or V4 in the Authorization
-// header, or V1 or V4 presigned query parameters.
+// authenticate verifies the request's signature in whichever form it comes: V1, V2 or V4 in the
+// Authorization header, or as presigned query parameters.
 func (s *Service) authenticate(c *call) *apiError {
 	var (
 		chk *signatureCheck
@@ -32,11 +32,15 @@ func (s *Service) authenticate(c *call) *apiError {
 	switch {
 	case strings.HasPrefix(authz, v4Algorithm+" "):
 		chk, e = s.v4Header(c, strings.TrimPrefix(authz, v4Algorithm+" "))
+	case strings.HasPrefix(authz, v2Scheme+" "):
+		chk, e = s.v2Header(c, strings.TrimPrefix(authz, v2Scheme+" "))
 	case strings.HasPrefix(authz, "OSS "):
 		chk, e = s.v1Header(c, strings.TrimPrefix(authz, "OSS "))
 	case authz != "":
 		return newError(http.StatusBadRequest, "InvalidArgument",
-			"The emulator accepts the OSS (V1) and OSS4-HMAC-SHA256 (V4) authorization schemes only.")
+			"The emulator accepts the OSS (V1), OSS2 (V2) and OSS4-HMAC-SHA256 (V4) authorization schemes only.")
+	case c.query.Get("x-oss-signature-version") == v2Scheme:
+		chk, e = s.v2Query(c)
 	case c.has("x-oss-signature-version") || c.has("x-oss-signature") || c.has("x-oss-credential"):
 		chk, e = s.v4Query(c)
 	case c.has("OSSAccessKeyId") || c.has("Signature"):

@@ -40,15 +40,8 @@ func (s *Service) v1Header(c *call, cred string) (*signatureCheck, *apiError) {
 	if !ok || ak == "" || sig == "" {
 		return nil, errBadAuthorization("expected OSS <AccessKeyId>:<Signature>")
 	}
-	date := c.r.Header.Get("Date")
-	if date == "" {
-		return nil, newError(http.StatusForbidden, "AccessDenied", "The Date header is required for a signed request.")
-	}
-	t, err := http.ParseTime(date)
-	if err != nil {
-		return nil, newError(http.StatusForbidden, "AccessDenied", "The Date header is not a valid HTTP date: "+date)
-	}
-	if e := s.checkSkew(t, date); e != nil {
+	date, e := s.headerDate(c)
+	if e != nil {
 		return nil, e
 	}
 	sts := v1StringToSign(c, date)
@@ -64,16 +57,37 @@ func (s *Service) v1Query(c *call) (*signatureCheck, *apiError) {
 		return nil, newError(http.StatusForbidden, "AccessDenied",
 			"A V1 signed URL needs the OSSAccessKeyId, Expires and Signature parameters.")
 	}
-	unix, err := strconv.ParseInt(exp, 10, 64)
-	if err != nil {
-		return nil, newError(http.StatusForbidden, "AccessDenied", "Invalid expires: "+exp)
-	}
-	if now := s.now(); now.Unix() > unix {
-		return nil, errExpired(time.Unix(unix, 0), now)
+	if e := s.checkExpires(exp); e != nil {
+		return nil, e
 	}
 	sts := v1StringToSign(c, exp)
 	return &signatureCheck{accessKeyID: ak, token: securityToken(c), provided: sig, stringToSign: sts,
 		sign: func(secret string) string { return v1Sign(secret, sts) }}, nil
+}
+
+// headerDate returns the Date header of a header-signed V1 or V2 request once it is within the clock skew.
+func (s *Service) headerDate(c *call) (string, *apiError) {
+	date := c.r.Header.Get("Date")
+	if date == "" {
+		return "", newError(http.StatusForbidden, "AccessDenied", "The Date header is required for a signed request.")
+	}
+	t, err := http.ParseTime(date)
+	if err != nil {
+		return "", newError(http.StatusForbidden, "AccessDenied", "The Date header is not a valid HTTP date: "+date)
+	}
+	return date, s.checkSkew(t, date)
+}
+
+// checkExpires refuses a V1 or V2 presigned URL whose expiry, in Unix seconds, has passed.
+func (s *Service) checkExpires(exp string) *apiError {
+	unix, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil {
+		return newError(http.StatusForbidden, "AccessDenied", "Invalid expires: "+exp)
+	}
+	if now := s.now(); now.Unix() > unix {
+		return errExpired(time.Unix(unix, 0), now)
+	}
+	return nil
 }
 
 func v1Sign(secret, stringToSign string) string {

@@ -87,7 +87,7 @@ func (s *Service) v4Header(c *call, params string) (*signatureCheck, *apiError) 
 // v4Query checks a V4 presigned URL.
 func (s *Service) v4Query(c *call) (*signatureCheck, *apiError) {
 	if v := c.query.Get("x-oss-signature-version"); v != v4Algorithm {
-		return nil, errInvalidArgument("The x-oss-signature-version parameter must be "+v4Algorithm+".", "x-oss-signature-version", v)
+		return nil, errInvalidArgument("The x-oss-signature-version parameter must be "+v4Algorithm+" or "+v2Scheme+".", "x-oss-signature-version", v)
 	}
 	sig, stamp, exp := c.query.Get("x-oss-signature"), c.query.Get("x-oss-date"), c.query.Get("x-oss-expires")
 	if sig == "" || stamp == "" || exp == "" {
@@ -214,19 +214,4 @@ func v4CanonicalRequest(c *call, additional []string, dropParam string) string {
 }
 
 // v4EscapePath percent-encodes every byte except unreserved characters and "/".
-func v4EscapePath(p string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	for i := 0; i < len(p); i++ {
-		ch := p[i]
-		if ch >= 'A' && ch <= 'Z' || ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' ||
-			ch == '-' || ch == '.' || ch == '_' || ch == '~' || ch == '/' {
-			b.WriteByte(ch)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[ch>>4])
-		b.WriteByte(hexDigits[ch&15])
-	}
-	return b.String()
-}
+func v4EscapePath(p string) string { return uriEncode(p, true) }

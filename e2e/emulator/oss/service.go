@@ -1,7 +1,8 @@
 // Package oss emulates the Alibaba Cloud Object Storage Service REST API closely enough that the real OSS
-// Go SDK v2 runs against it unchanged: path-style addressing, V1 and V4 signatures (header and presigned
-// URL), objects with ranges and metadata, listings, multipart uploads, OSS error bodies, and state that
-// survives a restart. Fault injection comes from the shared faults package.
+// Go SDK v2 (and the older aliyun-oss-go-sdk) runs against it unchanged: path-style addressing, V1, V2 and
+// V4 signatures (header and presigned URL), objects with ranges and metadata, CopyObject, listings,
+// multipart uploads, OSS error bodies, and state that survives a restart. Fault injection comes from the
+// shared faults package.
 package oss
 
 import (
