@@ -114,6 +114,9 @@ func TestMalformedAuthorization(t *testing.T) {
 			now.Format(iso8601), 400, "InvalidArgument"},
 		{"v4 wrong product", "OSS4-HMAC-SHA256 Credential=" + authAK + "/" + now.Format("20060102") + "/cn-hangzhou/ecs/aliyun_v4_request,Signature=00",
 			now.Format(iso8601), 400, "InvalidArgument"},
+		{"v2 without signature", "OSS2 AccessKeyId:" + authAK, "", 400, "InvalidArgument"},
+		{"v2 not name:value", "OSS2 AccessKeyId:" + authAK + ",Signature", "", 400, "InvalidArgument"},
+		{"v2 bad signature", "OSS2 AccessKeyId:" + authAK + ",Signature:AAAA", "", 403, "SignatureDoesNotMatch"},
 		{"v4 date mismatch", "OSS4-HMAC-SHA256 Credential=" + authAK + "/20000101/cn-hangzhou/oss/aliyun_v4_request,Signature=00",
 			now.Format(iso8601), 403, "SignatureDoesNotMatch"},
 	}

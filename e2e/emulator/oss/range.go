@@ -69,24 +69,28 @@ func parseRange(header string, size int64, standard bool) (*byteRange, *apiError
 
 // checkConditions evaluates If-Match, If-Unmodified-Since, If-None-Match and If-Modified-Since. A 304
 // status means "not modified, send no body"; a failed precondition is an error.
-func checkConditions(h http.Header, m ObjectMeta) (int, *apiError) {
+func checkConditions(h http.Header, m ObjectMeta) (int, *apiError) { return checkConditionsOf(h, "", m) }
+
+// checkConditionsOf evaluates the conditions whose header names start with prefix: CopyObject sends them as
+// x-oss-copy-source-if-match and so on, about the source.
+func checkConditionsOf(h http.Header, prefix string, m ObjectMeta) (int, *apiError) {
 	failed := func(cond string) (int, *apiError) {
 		return 0, newError(http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.").
-			with("Condition", cond)
+			with("Condition", strings.ToLower(prefix)+cond)
 	}
 	modified := m.LastModified.Truncate(time.Second)
-	if v := h.Get("If-Match"); v != "" && !etagMatches(v, m.ETag) {
+	if v := h.Get(prefix + "If-Match"); v != "" && !etagMatches(v, m.ETag) {
 		return failed("If-Match")
 	}
-	if v := h.Get("If-Unmodified-Since"); v != "" {
+	if v := h.Get(prefix + "If-Unmodified-Since"); v != "" {
 		if t, err := http.ParseTime(v); err == nil && modified.After(t) {
 			return failed("If-Unmodified-Since")
 		}
 	}
-	if v := h.Get("If-None-Match"); v != "" && etagMatches(v, m.ETag) {
+	if v := h.Get(prefix + "If-None-Match"); v != "" && etagMatches(v, m.ETag) {
 		return http.StatusNotModified, nil
 	}
-	if v := h.Get("If-Modified-Since"); v != "" {
+	if v := h.Get(prefix + "If-Modified-Since"); v != "" {
 		if t, err := http.ParseTime(v); err == nil && !modified.After(t) {
 			return http.StatusNotModified, nil
 		}

@@ -122,8 +122,10 @@ func objectRoute(c *call) route {
 	switch c.r.Method {
 	case http.MethodPut:
 		switch {
+		case copySource && c.has("uploadId"):
+			return notImplemented("UploadPartCopy")
 		case copySource:
-			return notImplemented("CopyObject")
+			return r("CopyObject", (*Service).copyObject)
 		case c.has("uploadId") && c.has("partNumber"):
 			return r("UploadPart", (*Service).uploadPart)
 		}
