@@ -69,7 +69,9 @@ func parseRange(header string, size int64, standard bool) (*byteRange, *apiError
 
 // checkConditions evaluates If-Match, If-Unmodified-Since, If-None-Match and If-Modified-Since. A 304
 // status means "not modified, send no body"; a failed precondition is an error.
-func checkConditions(h http.Header, m ObjectMeta) (int, *apiError) { return checkConditionsOf(h, "", m) }
+func checkConditions(h http.Header, m ObjectMeta) (int, *apiError) {
+	return checkConditionsOf(h, "", m)
+}
 
 // checkConditionsOf evaluates the conditions whose header names start with prefix: CopyObject sends them as
 // x-oss-copy-source-if-match and so on, about the source.
