@@ -74,6 +74,26 @@ func TestCopySharesContent(t *testing.T) {
 	assert.Empty(t, tmp, "no temporary file is left behind")
 }
 
+// Where the file system refuses hard links, the copy is a real copy of the bytes.
+func TestCopyWithoutHardLinks(t *testing.T) {
+	s, srv := newAuthServer(t)
+	linkFile = func(string, string) error { return os.ErrPermission }
+	t.Cleanup(func() { linkFile = os.Link })
+	req, err := http.NewRequest(http.MethodPut, srv.URL+"/bkt/copy", nil)
+	require.NoError(t, err)
+	req.Header.Set("x-oss-copy-source", "/bkt/dir/obj")
+	sign(t, &signer.SignerV4{}, req, "bkt", "copy", time.Time{})
+	resp, body := send(t, req)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	assert.False(t, os.SameFile(dataFile(t, s, "bkt", "dir/obj"), dataFile(t, s, "bkt", "copy")))
+	data, meta, err := s.Object("bkt", "copy")
+	require.NoError(t, err)
+	assert.Equal(t, "hello", string(data))
+	src, err := s.ObjectInfo("bkt", "dir/obj")
+	require.NoError(t, err)
+	assert.Equal(t, src.CRC64, meta.CRC64)
+}
+
 func dataFile(t *testing.T, s *Service, bucket, key string) os.FileInfo {
 	t.Helper()
 	s.mu.RLock()
