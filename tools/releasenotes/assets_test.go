@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/tools/internal/testfiles"
 )
 
 const from = "ghcr.io/csdr-io/csdr-controller:latest"
@@ -47,7 +49,7 @@ func TestSetImage(t *testing.T) {
 }
 
 func TestAssetsWrite(t *testing.T) {
-	src := repo(t, map[string]string{
+	src := testfiles.Write(t, map[string]string{
 		"install.yaml":        "kind: Deployment\n        image: " + from + "\n",
 		"ram-policy-oss.json": `{"Version": "1"}`,
 		"ram-policy-ecs.json": `{"Version": "1", "Statement": []}`,

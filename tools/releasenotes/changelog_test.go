@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/tools/internal/testfiles"
 )
 
 const preamble = "# Changelog\n\nIntro.\n"
@@ -52,18 +54,6 @@ func TestSetSection(t *testing.T) {
 	}
 }
 
-// repo writes files (path: content) under a new directory.
-func repo(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
-	}
-	return root
-}
-
 func TestRelease(t *testing.T) {
 	withFragments := map[string]string{
 		"CHANGELOG.md":                  preamble + "\n## Unreleased\n\n- Stale (#4, @a)\n",
@@ -71,7 +61,7 @@ func TestRelease(t *testing.T) {
 		"changelogs/unreleased/8-alice": "First\n",
 	}
 	t.Run("folds and moves the fragments", func(t *testing.T) {
-		root := repo(t, withFragments)
+		root := testfiles.Write(t, withFragments)
 		require.NoError(t, Release(root, "v0.2.0", "o/r"))
 
 		changelog, err := os.ReadFile(filepath.Join(root, "CHANGELOG.md"))
@@ -99,7 +89,7 @@ func TestRelease(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			root := repo(t, tt.files)
+			root := testfiles.Write(t, tt.files)
 			err := Release(root, tt.version, "o/r")
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantErr)
@@ -111,7 +101,7 @@ func TestRelease(t *testing.T) {
 }
 
 func TestRefreshUnreleased(t *testing.T) {
-	root := repo(t, map[string]string{
+	root := testfiles.Write(t, map[string]string{
 		"CHANGELOG.md":              preamble + "\n## v0.1.0\n\n- Old (#1, @a)\n",
 		"changelogs/unreleased/2-b": "New\n",
 	})

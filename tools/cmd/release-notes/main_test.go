@@ -1,25 +1,15 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	root := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
-	}
-	return root
-}
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/tools/internal/testfiles"
+)
 
 func TestRun(t *testing.T) {
 	digest := "sha256:" + strings.Repeat("c", 64)
@@ -53,7 +43,7 @@ func TestRun(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			root := writeFiles(t, tt.files)
+			root := testfiles.Write(t, tt.files)
 			out := filepath.Join(root, "out")
 			args := append(tt.args, "-root", root)
 			if tt.args[0] == "assets" {
