@@ -43,6 +43,12 @@ crd_kustomization = { printf '%s\n' '\# Written by make generate: every CRD cont
 # render_install writes deploy/ rendered into $(1).
 render_install = { printf '$(INSTALL_HEAD)\n'; $(KUBECTL) kustomize deploy; } > $(1)
 E2E_TIMEOUT  ?= 45m
+# The end-to-end tests that may run at once. Most of their time is spent waiting for Velero's
+# one-minute backup sync and for controllers, so four at a time, not GOMAXPROCS' two, keep the CPU
+# busy and the longest test (the shared vault, five minutes) from starting last.
+E2E_PARALLEL ?= 4
+# go test runs a subset of vet on every package it tests; make lint has already vetted them all.
+TEST_VET     := -vet=off
 # Tests and vet compile with the harness's and the images' -trimpath, so that a cold run compiles the
 # packages they share (Velero, Kubernetes' clients, the SDKs) once, not twice.
 TRIMPATH     := -trimpath
@@ -119,21 +125,21 @@ test: deps lint verify unit components ## The whole suite: lint, tidy check, uni
 
 .PHONY: beside-e2e
 beside-e2e:
-	nice -n 19 $(MAKE) --no-print-directory test-tools fuzz-smoke
+	nice -n 19 $(MAKE) --no-print-directory -j2 --output-sync=target test-tools fuzz-smoke
 
 .PHONY: e2e
 e2e: components ## End-to-end tests: two local clusters, velero server, the plugin and the emulator.
-	$(GO) test $(TRIMPATH) -tags=e2e -count=1 -timeout=$(E2E_TIMEOUT) -v ./e2e/suite/...
+	$(GO) test $(TRIMPATH) $(TEST_VET) -tags=e2e -count=1 -parallel=$(E2E_PARALLEL) -timeout=$(E2E_TIMEOUT) -v ./e2e/suite/...
 
 .PHONY: unit
 unit: ## Unit, integration (real SDK against the emulator) and contract (Velero gRPC) tests.
-	$(GO) test $(TRIMPATH) -count=1 -timeout 20m ./...
+	$(GO) test $(TRIMPATH) $(TEST_VET) -count=1 -timeout 20m ./...
 	# Our Ingress conversion against Kubernetes' own, in the module that pins Kubernetes.
 	cd e2e/components/kubernetes && $(GO) test $(TRIMPATH) -count=1 ./...
 
 .PHONY: test-tools
 test-tools: images ## Release tooling (module tools/): the images make images built, release notes, workflow checks.
-	cd tools && CSDR_IMAGES=$(CURDIR)/$(IMAGES) CSDR_IMAGES_VERSION=$(VERSION) GOWORK=off $(GO) test -count=1 -timeout 20m ./...
+	cd tools && CSDR_IMAGES=$(CURDIR)/$(IMAGES) CSDR_IMAGES_VERSION=$(VERSION) GOWORK=off $(GO) test $(TEST_VET) -count=1 -timeout 20m ./...
 
 .PHONY: fuzz-smoke
 fuzz-smoke: ## Run every fuzz target for FUZZTIME inputs (default 20000x).
