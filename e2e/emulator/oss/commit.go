@@ -14,6 +14,7 @@ import (
 // Writing, removing and opening objects. Every write commits staged files the same way; see store.go for
 // the layout on disk.
 
+// dataPresent reports whether every data file of rec, which live in dir, exists.
 func dataPresent(dir string, rec *objectRecord) bool {
 	for _, f := range rec.files() {
 		if _, err := os.Stat(filepath.Join(dir, f.Name)); err != nil {
