@@ -27,21 +27,25 @@ type State struct {
 	Network Network         `json:"network"`
 }
 
-// Network is the WAN emulation setting; JSON {"latency":"40ms","bandwidthBytesPerSecond":6250000}.
+// Network is the WAN emulation setting; JSON {"latency":"40ms","bandwidthBytesPerSecond":6250000}, with
+// "shared":true when the bandwidth is one uplink shared by all connections rather than a cap on each.
+// Latency is a round-trip time, charged per round trip (see faults.Shape).
 type Network struct {
 	Latency                 time.Duration
 	BandwidthBytesPerSecond int64
+	Shared                  bool
 }
 
 type networkJSON struct {
 	Latency                 json.RawMessage `json:"latency"`
 	BandwidthBytesPerSecond int64           `json:"bandwidthBytesPerSecond"`
+	Shared                  bool            `json:"shared,omitempty"`
 }
 
 // MarshalJSON writes Latency as a Go duration string.
 func (n Network) MarshalJSON() ([]byte, error) {
 	return json.Marshal(networkJSON{Latency: json.RawMessage(strconv.Quote(n.Latency.String())),
-		BandwidthBytesPerSecond: n.BandwidthBytesPerSecond})
+		BandwidthBytesPerSecond: n.BandwidthBytesPerSecond, Shared: n.Shared})
 }
 
 // UnmarshalJSON accepts Latency as a Go duration string or as nanoseconds.
@@ -54,15 +58,24 @@ func (n *Network) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("network latency: %w", err)
 	}
-	*n = Network{Latency: d, BandwidthBytesPerSecond: w.BandwidthBytesPerSecond}
+	*n = Network{Latency: d, BandwidthBytesPerSecond: w.BandwidthBytesPerSecond, Shared: w.Shared}
 	return nil
+}
+
+// apply puts n into force.
+func (n Network) apply(inj *faults.Injector) {
+	if n.Shared {
+		inj.SetSharedUplink(n.Latency, n.BandwidthBytesPerSecond)
+		return
+	}
+	inj.SetNetwork(n.Latency, n.BandwidthBytesPerSecond)
 }
 
 // State returns a snapshot of everything the admin endpoint reports.
 func (e *Emulator) State() State {
-	latency, bw := e.faults.Network()
+	shape := e.faults.NetworkShape()
 	return State{Region: e.region, OSS: e.oss.State(), ECS: e.ecs.State(), HBR: e.hbr.State(), Faults: e.faults.List(),
-		Network: Network{Latency: latency, BandwidthBytesPerSecond: bw}}
+		Network: Network{Latency: shape.Latency, BandwidthBytesPerSecond: shape.BytesPerSecond, Shared: shape.Shared}}
 }
 
 // adminHandler serves the JSON admin API. It carries no authentication, so it refuses callers that are
@@ -113,8 +126,9 @@ func (e *Emulator) adminHandler() http.Handler {
 			adminError(w, http.StatusBadRequest, errors.New("latency and bandwidthBytesPerSecond must not be negative"))
 			return
 		}
-		e.faults.SetNetwork(n.Latency, n.BandwidthBytesPerSecond)
-		e.log.WithFields(map[string]any{"latency": n.Latency, "bandwidth": n.BandwidthBytesPerSecond}).Info("admin: network shaping set")
+		n.apply(e.faults)
+		e.log.WithFields(map[string]any{"latency": n.Latency, "bandwidth": n.BandwidthBytesPerSecond, "shared": n.Shared}).
+			Info("admin: network shaping set")
 		writeJSON(w, http.StatusOK, n)
 	})
 	mux.HandleFunc("PUT /_admin/buckets/{name}", func(w http.ResponseWriter, r *http.Request) {

@@ -140,16 +140,14 @@ func (e *Emulator) lookupKey(id string) (svc.Key, bool) {
 }
 
 // route sends /_admin/ to the admin API, RPC requests of ECS's API version to ECS and of HBR's to HBR, and
-// everything else to OSS, which has no RPC-style requests.
+// everything else to OSS, which has no RPC-style requests. WAN latency is not added here, once per request,
+// but by the connections Serve shapes, per round trip: a client pays for each round trip it makes.
 func (e *Emulator) route() http.Handler {
 	admin := e.adminHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/_admin" || strings.HasPrefix(r.URL.Path, "/_admin/") {
 			admin.ServeHTTP(w, r)
 			return
-		}
-		if err := e.faults.WaitLatency(r.Context()); err != nil {
-			return // the client is gone
 		}
 		if ecs.Claims(r) {
 			e.ecs.ServeHTTP(w, r)

@@ -2,7 +2,6 @@ package faults
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net"
@@ -69,22 +68,38 @@ func echo(conn net.Conn, size int) error {
 
 func TestNetworkSettings(t *testing.T) {
 	inj := New()
+	assert.Equal(t, Shape{}, inj.NetworkShape(), "no shaping until asked")
 	inj.SetNetwork(40*time.Millisecond, 6250000)
 	latency, bw := inj.Network()
 	assert.Equal(t, 40*time.Millisecond, latency)
 	assert.Equal(t, int64(6250000), bw)
+	assert.False(t, inj.NetworkShape().Shared)
 
-	start := time.Now()
-	require.NoError(t, inj.WaitLatency(context.Background()))
-	assert.GreaterOrEqual(t, time.Since(start), 40*time.Millisecond)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	assert.ErrorIs(t, inj.WaitLatency(ctx), context.Canceled)
+	inj.SetSharedUplink(20*time.Millisecond, 1000)
+	assert.Equal(t, Shape{Latency: 20 * time.Millisecond, BytesPerSecond: 1000, Shared: true}, inj.NetworkShape())
+	inj.SetNetwork(0, 500)
+	assert.Equal(t, Shape{BytesPerSecond: 500}, inj.NetworkShape(), "SetNetwork replaces the shared uplink")
 
 	inj.SetNetwork(-time.Second, -1)
-	latency, bw = inj.Network()
-	assert.Zero(t, latency)
-	assert.Zero(t, bw)
+	assert.Equal(t, Shape{}, inj.NetworkShape())
+	inj.SetSharedUplink(-time.Second, -1)
+	assert.Equal(t, Shape{Shared: true}, inj.NetworkShape())
+}
+
+// In shared mode every connection draws from the same two buckets, one per direction; otherwise each
+// connection has its own.
+func TestSharedUplinkSharesBuckets(t *testing.T) {
+	inj := New()
+	a, b := &shapedConn{net: &inj.net}, &shapedConn{net: &inj.net}
+	inj.SetNetwork(0, 1000)
+	s := inj.net.load()
+	assert.NotSame(t, a.bucket(s, dirIn), b.bucket(s, dirIn))
+	assert.NotSame(t, a.bucket(s, dirIn), a.bucket(s, dirOut))
+	inj.SetSharedUplink(0, 1000)
+	s = inj.net.load()
+	assert.Same(t, a.bucket(s, dirIn), b.bucket(s, dirIn))
+	assert.Same(t, a.bucket(s, dirOut), b.bucket(s, dirOut))
+	assert.NotSame(t, a.bucket(s, dirIn), a.bucket(s, dirOut))
 }
 
 func TestTokenBucket(t *testing.T) {

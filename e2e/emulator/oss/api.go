@@ -173,14 +173,15 @@ func (s *Service) Object(bucketName, key string) ([]byte, ObjectMeta, error) {
 		s.mu.RUnlock()
 		return nil, ObjectMeta{}, fmt.Errorf("object %q in bucket %q: %w", key, bucketName, ErrNoSuchKey)
 	}
-	f, err := os.Open(b.dataPath(key, rec))
+	dir, _ := b.objectPaths(key)
+	f, err := openContent(dir, rec)
 	meta := rec.ObjectMeta
 	s.mu.RUnlock()
 	if err != nil {
 		return nil, ObjectMeta{}, fmt.Errorf("object %q in bucket %q: %w", key, bucketName, err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(f)
+	data, err := io.ReadAll(f.reader())
 	if err != nil {
 		return nil, ObjectMeta{}, fmt.Errorf("read object %q in bucket %q: %w", key, bucketName, err)
 	}
@@ -205,7 +206,7 @@ func (s *Service) PutObject(bucketName, key string, data []byte) (ObjectMeta, er
 	}
 	meta := ObjectMeta{Key: key, Size: rcv.size, ETag: rcv.etag(), CRC64: rcv.crc, ContentMD5: rcv.contentMD5(),
 		LastModified: s.now().UTC(), ObjectType: "Normal", StorageClass: "Standard", ContentType: "application/octet-stream"}
-	if e := s.commitObject(bucketName, b, rcv.path, meta, false); e != nil {
+	if e := s.commitObject(bucketName, b, []staged{{path: rcv.path, size: rcv.size}}, meta, false); e != nil {
 		_ = os.Remove(rcv.path)
 		return ObjectMeta{}, fmt.Errorf("put object %q: %w", key, e)
 	}

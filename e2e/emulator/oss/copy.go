@@ -45,13 +45,13 @@ func (s *Service) copyObject(c *call) *apiError {
 	if e != nil {
 		return e
 	}
-	tmp, src, e := s.shareObject(srcBucket, srcKey, dst)
+	files, src, e := s.shareObject(srcBucket, srcKey, dst)
 	if e != nil {
 		return e
 	}
 	status, e := checkConditionsOf(c.r.Header, "x-oss-copy-source-", src)
 	if e != nil || status == http.StatusNotModified {
-		_ = os.Remove(tmp)
+		removeStaged(files)
 		if e == nil {
 			c.w.WriteHeader(status)
 		}
@@ -59,8 +59,8 @@ func (s *Service) copyObject(c *call) *apiError {
 	}
 	meta := copiedMeta(src, reqMeta, directive == "REPLACE")
 	meta.LastModified = s.now().UTC()
-	if e := s.commitObject(c.bucket, dst, tmp, meta, forbidOverwrite(c.r.Header)); e != nil {
-		_ = os.Remove(tmp)
+	if e := s.commitObject(c.bucket, dst, files, meta, forbidOverwrite(c.r.Header)); e != nil {
+		removeStaged(files)
 		return e
 	}
 	h := c.w.Header()
@@ -108,51 +108,66 @@ func copiedMeta(src, req ObjectMeta, replace bool) ObjectMeta {
 	return m
 }
 
-// shareObject gives bucket dst a temporary file with the content of bucketName/key and returns the
-// source's metadata. The file is a hard link to the source's data file: data files are never written
-// after they are committed (every write makes a new one), so two names for one file behave as two copies
-// and a copy costs neither time nor space. The link is made under the lock, so a concurrent overwrite or
+// shareObject gives bucket dst temporary files with the content of bucketName/key and returns the
+// source's metadata. The files are hard links to the source's data files: data files are never written
+// after they are committed (every write makes new ones), so two names for one file behave as two copies
+// and a copy costs neither time nor space. The links are made under the lock, so a concurrent overwrite or
 // delete cannot remove the source in between; where the file system refuses links, the bytes are copied
-// from a descriptor opened under the lock instead.
-func (s *Service) shareObject(bucketName, key string, dst *bucket) (string, ObjectMeta, *apiError) {
-	tmp := filepath.Join(dst.tmpDir(), "copy-"+randomHex(8))
+// into one file from descriptors opened under the lock instead.
+func (s *Service) shareObject(bucketName, key string, dst *bucket) ([]staged, ObjectMeta, *apiError) {
 	s.mu.RLock()
 	b := s.buckets[bucketName]
 	if b == nil || !b.Online {
 		s.mu.RUnlock()
-		return "", ObjectMeta{}, errNoSuchBucket(bucketName)
+		return nil, ObjectMeta{}, errNoSuchBucket(bucketName)
 	}
 	rec := b.objects[key]
 	if rec == nil {
 		s.mu.RUnlock()
-		return "", ObjectMeta{}, errNoSuchKey(key)
+		return nil, ObjectMeta{}, errNoSuchKey(key)
 	}
-	meta, path := rec.ObjectMeta, b.dataPath(key, rec)
+	meta := rec.ObjectMeta
 	meta.UserMeta = maps.Clone(meta.UserMeta)
-	linkErr := linkFile(path, tmp)
+	dir, _ := b.objectPaths(key)
+	files, linkErr := linkAll(dir, rec.files(), filepath.Join(dst.tmpDir(), "copy-"+randomHex(8)))
 	var (
-		f       *os.File
+		src     *content
 		openErr error
 	)
 	if linkErr != nil {
-		f, openErr = os.Open(path)
+		src, openErr = openContent(dir, rec)
 	}
 	s.mu.RUnlock()
 	switch {
 	case linkErr == nil:
-		return tmp, meta, nil
+		return files, meta, nil
 	case openErr != nil:
-		return "", ObjectMeta{}, errInternal(fmt.Errorf("open copy source %s/%s: %w", bucketName, key, openErr))
+		return nil, ObjectMeta{}, errInternal(fmt.Errorf("open copy source %s/%s: %w", bucketName, key, openErr))
 	}
-	defer f.Close()
-	if err := copyToFile(f, tmp); err != nil {
-		return "", ObjectMeta{}, errInternal(fmt.Errorf("copy %s/%s: %w", bucketName, key, err))
+	defer src.Close()
+	tmp := filepath.Join(dst.tmpDir(), "copy-"+randomHex(8))
+	if err := copyToFile(src.reader(), tmp); err != nil {
+		return nil, ObjectMeta{}, errInternal(fmt.Errorf("copy %s/%s: %w", bucketName, key, err))
 	}
-	return tmp, meta, nil
+	return []staged{{path: tmp, size: meta.Size}}, meta, nil
 }
 
-// copyToFile writes src into a new file at path; between two files io.Copy uses copy_file_range on Linux.
-func copyToFile(src *os.File, path string) error {
+// linkAll hard-links the data files in dir to prefix.1, prefix.2...; on failure it leaves none behind.
+func linkAll(dir string, files []contentFile, prefix string) ([]staged, error) {
+	out := make([]staged, 0, len(files))
+	for i, f := range files {
+		path := prefix + "." + strconv.Itoa(i+1)
+		if err := linkFile(filepath.Join(dir, f.Name), path); err != nil {
+			removeStaged(out)
+			return nil, err
+		}
+		out = append(out, staged{path: path, size: f.Size})
+	}
+	return out, nil
+}
+
+// copyToFile writes src into a new file at path.
+func copyToFile(src io.Reader, path string) error {
 	out, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err

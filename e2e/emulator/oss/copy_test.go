@@ -98,7 +98,7 @@ func dataFile(t *testing.T, s *Service, bucket, key string) os.FileInfo {
 	t.Helper()
 	s.mu.RLock()
 	b := s.buckets[bucket]
-	path := b.dataPath(key, b.objects[key])
+	path := b.dataPaths(key, b.objects[key])[0]
 	s.mu.RUnlock()
 	fi, err := os.Stat(path)
 	require.NoError(t, err)

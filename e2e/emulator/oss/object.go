@@ -41,7 +41,7 @@ func (s *Service) putObject(c *call) *apiError {
 	}
 	meta.Size, meta.ETag, meta.CRC64, meta.ContentMD5 = rcv.size, rcv.etag(), rcv.crc, rcv.contentMD5()
 	meta.LastModified, meta.ObjectType = s.now().UTC(), "Normal"
-	if e := s.commitObject(c.bucket, b, rcv.path, meta, forbid); e != nil {
+	if e := s.commitObject(c.bucket, b, []staged{{path: rcv.path, size: rcv.size}}, meta, forbid); e != nil {
 		_ = os.Remove(rcv.path)
 		return e
 	}
@@ -118,11 +118,10 @@ func (s *Service) resetMidResponse(c *call, status int, body io.Reader, length i
 }
 
 func (s *Service) headObject(c *call) *apiError {
-	f, meta, e := s.openObject(c.bucket, c.key)
+	meta, e := s.statObject(c.bucket, c.key)
 	if e != nil {
 		return e
 	}
-	_ = f.Close()
 	h := c.w.Header()
 	writeObjectHeaders(h, meta)
 	if status, e := checkConditions(c.r.Header, meta); e != nil {
@@ -138,11 +137,10 @@ func (s *Service) headObject(c *call) *apiError {
 
 // getObjectMeta is HEAD ?objectMeta: only size, ETag, time and CRC, which is what IsObjectExist calls.
 func (s *Service) getObjectMeta(c *call) *apiError {
-	f, meta, e := s.openObject(c.bucket, c.key)
+	meta, e := s.statObject(c.bucket, c.key)
 	if e != nil {
 		return e
 	}
-	_ = f.Close()
 	h := c.w.Header()
 	h.Set("ETag", meta.ETag)
 	h.Set("Last-Modified", meta.LastModified.UTC().Format(http.TimeFormat))

@@ -8,11 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 )
@@ -22,6 +20,7 @@ import (
 //	bucket.json                      name, creation time, online flag
 //	objects/<h[:2]>/<h>.json         object metadata, h = sha256(key); the commit point of a write
 //	objects/<h[:2]>/<h>.<rand>.data  object bytes; a new name per write so readers of the old one keep going
+//	objects/<h[:2]>/<h>.<rand>.<n>.data  the same, for a completed multipart upload: its parts, in order
 //	uploads/<id>/upload.json         multipart upload (key, headers)
 //	uploads/<id>/<n>.json, <n>.<rand>.data   parts
 //	tmp/                             bodies being received
@@ -29,7 +28,8 @@ import (
 // Keys are hashed because they may contain anything ("a" and "a/b" are both objects, and a key may be
 // longer than a file name may be). A write lands its data file first and its metadata second, each by
 // rename, so a crash or a reset connection never exposes a partial object: unreferenced data files are
-// removed at the next start.
+// removed at the next start. Completing a multipart upload hard-links its parts into objects/ rather
+// than concatenating them, so it costs no copy of the data whatever the object's size.
 
 // ObjectMeta is what the emulator stores about an object.
 type ObjectMeta struct {
@@ -54,7 +54,8 @@ type ObjectMeta struct {
 
 type objectRecord struct {
 	ObjectMeta
-	DataFile string `json:"dataFile"` // base name, next to the metadata file
+	DataFile  string        `json:"dataFile,omitempty"`  // base name, next to the metadata file
+	PartFiles []contentFile `json:"partFiles,omitempty"` // instead of DataFile: a completed multipart upload's parts
 }
 
 type bucket struct {
@@ -80,11 +81,6 @@ func (b *bucket) objectPaths(key string) (dir, meta string) {
 	h := hex.EncodeToString(sum[:])
 	dir = filepath.Join(b.dir, "objects", h[:2])
 	return dir, filepath.Join(dir, h+".json")
-}
-
-func (b *bucket) dataPath(key string, rec *objectRecord) string {
-	dir, _ := b.objectPaths(key)
-	return filepath.Join(dir, rec.DataFile)
 }
 
 func randomHex(n int) string {
@@ -201,12 +197,14 @@ func (s *Service) loadObjects(b *bucket) error {
 				if err := readJSON(filepath.Join(dir, name), rec); err != nil {
 					return err
 				}
-				if _, err := os.Stat(filepath.Join(dir, rec.DataFile)); err != nil {
+				if !dataPresent(dir, rec) {
 					s.log.WithField("key", rec.Key).Warn("dropping object whose data file is missing")
 					_ = os.Remove(filepath.Join(dir, name))
 					continue
 				}
-				referenced[rec.DataFile] = true
+				for _, f := range rec.files() {
+					referenced[f.Name] = true
+				}
 				b.objects[rec.Key] = rec
 			}
 		}
@@ -218,111 +216,6 @@ func (s *Service) loadObjects(b *bucket) error {
 	}
 	b.keys = slices.Sorted(maps.Keys(b.objects))
 	return nil
-}
-
-// commitObject makes the data file at tmpPath the object's content. Caller must not hold s.mu.
-// forbidOverwrite makes an existing object a conflict, checked atomically with the write. Everything that
-// can be prepared outside the lock is: only the metadata rename, the commit point, happens under it.
-func (s *Service) commitObject(bucketName string, b *bucket, tmpPath string, meta ObjectMeta, forbidOverwrite bool) *apiError {
-	dir, metaPath := b.objectPaths(meta.Key)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return errInternal(fmt.Errorf("create object dir: %w", err))
-	}
-	rec := &objectRecord{ObjectMeta: meta, DataFile: strings.TrimSuffix(filepath.Base(metaPath), ".json") + "." + randomHex(6) + ".data"}
-	dataPath := filepath.Join(dir, rec.DataFile)
-	if err := os.Rename(tmpPath, dataPath); err != nil {
-		return errInternal(fmt.Errorf("place object data: %w", err))
-	}
-	metaTmp, err := writeTempJSON(metaPath, rec)
-	if err != nil {
-		_ = os.Remove(dataPath)
-		return errInternal(err)
-	}
-	abort := func(e *apiError) *apiError {
-		_ = os.Remove(dataPath)
-		_ = os.Remove(metaTmp)
-		return e
-	}
-
-	s.mu.Lock()
-	if cur := s.buckets[bucketName]; cur != b {
-		s.mu.Unlock()
-		return abort(errNoSuchBucket(bucketName))
-	}
-	old := b.objects[meta.Key]
-	if old != nil && forbidOverwrite {
-		s.mu.Unlock()
-		return abort(newError(http.StatusConflict, "FileAlreadyExists", "The object you specified already exists and can not be overwritten."))
-	}
-	if err := os.Rename(metaTmp, metaPath); err != nil {
-		s.mu.Unlock()
-		return abort(errInternal(fmt.Errorf("commit object metadata: %w", err)))
-	}
-	b.objects[meta.Key] = rec
-	if old == nil {
-		b.insertKey(meta.Key)
-	}
-	s.mu.Unlock()
-
-	if old != nil {
-		// Readers that opened the old file keep reading it; it disappears with their last descriptor.
-		_ = os.Remove(filepath.Join(dir, old.DataFile))
-	}
-	return nil
-}
-
-func (b *bucket) insertKey(key string) {
-	i := sort.SearchStrings(b.keys, key)
-	b.keys = append(b.keys, "")
-	copy(b.keys[i+1:], b.keys[i:])
-	b.keys[i] = key
-}
-
-func (b *bucket) removeKey(key string) {
-	i := sort.SearchStrings(b.keys, key)
-	if i < len(b.keys) && b.keys[i] == key {
-		b.keys = append(b.keys[:i], b.keys[i+1:]...)
-	}
-}
-
-// removeObject removes one object; missing keys are not an error, as in OSS.
-func (s *Service) removeObject(b *bucket, key string) error {
-	s.mu.Lock()
-	rec := b.objects[key]
-	if rec == nil {
-		s.mu.Unlock()
-		return nil
-	}
-	_, metaPath := b.objectPaths(key)
-	if err := os.Remove(metaPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-		s.mu.Unlock()
-		return fmt.Errorf("remove object metadata: %w", err)
-	}
-	delete(b.objects, key)
-	b.removeKey(key)
-	s.mu.Unlock()
-	_ = os.Remove(b.dataPath(key, rec))
-	return nil
-}
-
-// openObject returns the object's metadata and an open data file. The file is opened under the lock so a
-// concurrent overwrite cannot remove it in between.
-func (s *Service) openObject(bucketName, key string) (*os.File, ObjectMeta, *apiError) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	b := s.buckets[bucketName]
-	if b == nil || !b.Online {
-		return nil, ObjectMeta{}, errNoSuchBucket(bucketName)
-	}
-	rec := b.objects[key]
-	if rec == nil {
-		return nil, ObjectMeta{}, errNoSuchKey(key)
-	}
-	f, err := os.Open(b.dataPath(key, rec))
-	if err != nil {
-		return nil, ObjectMeta{}, errInternal(fmt.Errorf("open object data: %w", err))
-	}
-	return f, rec.ObjectMeta, nil
 }
 
 // onlineBucket returns the bucket if it exists and is online; offline buckets look missing to clients.

@@ -39,7 +39,7 @@ func TestLoadSweepsInterruptedWrites(t *testing.T) {
 	tmpMeta := metaPath + ".tmp-abcd"
 	require.NoError(t, os.WriteFile(tmpMeta, []byte("{"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(b.tmpDir(), "body-123"), []byte("partial body"), 0o644))
-	require.NoError(t, os.Remove(b.dataPath("lost-data", b.objects["lost-data"])))
+	require.NoError(t, os.Remove(b.dataPaths("lost-data", b.objects["lost-data"])[0]))
 
 	again := newTestService(t, dir)
 	keys, err := again.ListKeys("bkt", "")
@@ -109,7 +109,7 @@ func TestConcurrentWritesAndReadsOfOneKey(t *testing.T) {
 					errs <- e
 					continue
 				}
-				data, err := io.ReadAll(f)
+				data, err := io.ReadAll(f.reader())
 				_ = f.Close()
 				switch {
 				case err != nil:

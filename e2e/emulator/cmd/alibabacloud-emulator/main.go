@@ -52,6 +52,7 @@ type config struct {
 	securityToken, credsFile string
 	latency                  time.Duration
 	bandwidth                int64
+	sharedUplink             bool
 	faults                   faultFlag
 	logLevel                 string
 	ecsRegions               string
@@ -88,8 +89,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.secret, "access-key-secret", "", "AccessKey secret of -access-key-id")
 	fs.StringVar(&cfg.securityToken, "security-token", "", "makes -access-key-id an STS key that requires this token")
 	fs.StringVar(&cfg.credsFile, "credentials-file", "", "file with one key per line: ID SECRET [TOKEN]; # starts a comment")
-	fs.DurationVar(&cfg.latency, "latency", 0, "latency added to every request, e.g. 40ms")
+	fs.DurationVar(&cfg.latency, "latency", 0, "WAN round-trip time, charged per round trip of each connection (a new one pays one more for its handshake), e.g. 40ms")
 	fs.Int64Var(&cfg.bandwidth, "bandwidth", 0, "bandwidth cap per connection and direction, in bytes per second; 0 = none")
+	fs.BoolVar(&cfg.sharedUplink, "shared-uplink", false, "make -bandwidth one link shared by all connections (an office uplink) instead of a cap on each")
 	fs.Var(&cfg.faults, "fault", "fault to inject (repeatable), e.g. op=UploadPart,status=503,code=ServiceUnavailable,p=0.1,count=5 or op=PutObject,reset=true; "+
 		"bucket=NAME limits it to one bucket; ECS: service=ecs,op=CreateSnapshot,code=Throttling.User,count=2, resource=REGION or REGION/DISK-OR-SNAPSHOT-ID")
 	fs.StringVar(&cfg.ecsRegions, "ecs-regions", "", "ECS regions, zones and the disk categories each zone sells: a JSON array inline, e.g. "+
@@ -244,7 +246,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	em.Faults().SetNetwork(cfg.latency, cfg.bandwidth)
+	if cfg.sharedUplink {
+		em.Faults().SetSharedUplink(cfg.latency, cfg.bandwidth)
+	} else {
+		em.Faults().SetNetwork(cfg.latency, cfg.bandwidth)
+	}
 	for _, f := range cfg.faults {
 		em.Faults().Add(f)
 	}
@@ -269,7 +275,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ecsRegions = append(ecsRegions, r.ID)
 	}
 	log.WithFields(logrus.Fields{"region": em.Region(), "data": em.DataDir(), "buckets": cfg.buckets,
-		"access_key_ids": ids, "latency": cfg.latency, "bandwidth": cfg.bandwidth, "faults": len(cfg.faults),
+		"access_key_ids": ids, "latency": cfg.latency, "bandwidth": cfg.bandwidth, "shared_uplink": cfg.sharedUplink, "faults": len(cfg.faults),
 		"ecs_regions": ecsRegions, "ecs_disk_duration": cfg.ecsDisk, "ecs_snapshot_duration": cfg.ecsSnapshot,
 		"hbr_throughput": hbr.FormatThroughput(em.HBR().Settings().Throughput), "hbr_job_start_delay": cfg.hbr.jobStartDelay}).Info("emulator ready")
 

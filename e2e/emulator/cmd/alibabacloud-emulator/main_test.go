@@ -56,7 +56,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-data", dataDir, "-bucket", "bucket-one", "-bucket", "bucket-two",
 			"-credentials-file", creds, "-access-key-id", "LTAIflag", "-access-key-secret", "flag-secret",
-			"-fault", "op=GetBucketInfo,status=503,count=1", "-latency", "1ms", "-bandwidth", "100000000",
+			"-fault", "op=GetBucketInfo,status=503,count=1", "-latency", "1ms", "-bandwidth", "100000000", "-shared-uplink",
 			"-log-level", "debug"}, stdoutW, &stderr)
 		_ = stdoutW.Close()
 	}()
@@ -88,7 +88,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	var network map[string]any
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&network))
 	_ = resp.Body.Close()
-	assert.Equal(t, map[string]any{"latency": "1ms", "bandwidthBytesPerSecond": float64(100000000)}, network)
+	assert.Equal(t, map[string]any{"latency": "1ms", "bandwidthBytesPerSecond": float64(100000000), "shared": true}, network)
 
 	cancel()
 	select {
