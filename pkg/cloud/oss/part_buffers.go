@@ -9,8 +9,9 @@ import "sync/atomic"
 type partBuffers struct {
 	size int
 	free chan []byte
-	// inUse and peak count buffers handed out and not yet returned, for tests of the memory bound.
-	inUse, peak atomic.Int64
+	// inUse and peak count buffers handed out and not yet returned, made the ones allocated: for tests
+	// of the memory bound and of reuse.
+	inUse, peak, made atomic.Int64
 }
 
 func newPartBuffers(size int64, keep int) *partBuffers {
@@ -29,6 +30,7 @@ func (p *partBuffers) get() []byte {
 	case b := <-p.free:
 		return b
 	default:
+		p.made.Add(1)
 		return make([]byte, p.size)
 	}
 }

@@ -1,0 +1,71 @@
+package oss_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
+)
+
+// Every part in flight holds one buffer and the reader one more: never more than parallel+1 buffers
+// for one upload, all of them back in the pool afterwards, and a second upload allocates none.
+func TestMultipartBuffersAreBoundedAndReused(t *testing.T) {
+	const part = 256 << 10
+	for _, parallel := range []int{1, 3, 8} {
+		t.Run(fmt.Sprintf("parallel %d", parallel), func(t *testing.T) {
+			em := newEmulator(t)
+			// Latency keeps parts in flight long enough that the reader always runs ahead of them.
+			em.Faults().SetNetwork(20*time.Millisecond, 0)
+			c := newClient(t, em.URL, func(cfg *oss.Config) { cfg.PartSize = part; cfg.Parallelism = parallel })
+			const size = 3*8*part + 1234
+			for i := range 2 {
+				key := fmt.Sprintf("backups/b%d/b.tar.gz", i)
+				body := newRandomStream(size, byte(i))
+				require.NoError(t, c.PutObject(context.Background(), testBucket, key, body))
+				_, wantCRC := body.digest()
+				info, err := em.OSS().ObjectInfo(testBucket, key)
+				require.NoError(t, err)
+				assert.Equal(t, int64(size), info.Size)
+				assert.Equal(t, wantCRC, info.CRC64)
+			}
+			peak, inUse, made := oss.BufferCounts(c)
+			assert.Equal(t, int64(parallel+1), peak, "peak buffers in use: one per part in flight and the one being read")
+			assert.Zero(t, inUse, "every buffer returned")
+			assert.Equal(t, int64(parallel+1), made, "the second upload reuses the first one's buffers")
+			assert.Equal(t, 2*(3*8+1), em.OSS().Stats().Operations["UploadPart"], "each part sent once")
+		})
+	}
+}
+
+// A body that fails mid-way fails the upload with the reader's error, and leaves neither an object
+// nor a multipart upload behind.
+func TestMultipartBodyErrorAborts(t *testing.T) {
+	const part = 256 << 10
+	em := newEmulator(t)
+	c := newClient(t, em.URL, func(cfg *oss.Config) { cfg.PartSize = part; cfg.Parallelism = 2 })
+	broken := errors.New("velero stream broke")
+	body := io.MultiReader(newRandomStream(5*part+7, 1), failingReader{broken})
+	err := c.PutObject(context.Background(), testBucket, "backups/b1/b.tar.gz", body)
+	require.Error(t, err)
+	assert.ErrorIs(t, err, broken)
+	assert.Contains(t, err.Error(), "oss PutObject "+testBucket+"/backups/b1/b.tar.gz")
+	ok, err := c.ObjectExists(context.Background(), testBucket, "backups/b1/b.tar.gz")
+	require.NoError(t, err)
+	assert.False(t, ok)
+	uploads, err := em.OSS().ListUploads(testBucket)
+	require.NoError(t, err)
+	assert.Empty(t, uploads)
+	_, inUse, _ := oss.BufferCounts(c)
+	assert.Zero(t, inUse, "every buffer returned")
+}
+
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
