@@ -124,6 +124,7 @@ func (o *ObjectStore) logConfig(creds oss.CredentialsSource) {
 }
 
 func (o *ObjectStore) PutObject(bucket, key string, body io.Reader) error {
+	body = chunkedReads{body}
 	if o.shared != nil {
 		if backup, file, ok := o.shared.index.Layout.ParseVeleroKey(key); ok {
 			return o.putShared(bucket, key, backup, file, body)
