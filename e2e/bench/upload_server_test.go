@@ -128,12 +128,14 @@ func (u *sharedUplinkStandIn) wait(b *standInBucket, n int) time.Duration {
 	if u.rate <= 0 {
 		return 0
 	}
+	// A link does not idle while a goroutine oversleeps: up to standInBurst of unused time is
+	// credited, as a token bucket holds that many bytes.
 	now := time.Now()
-	if b.next.Before(now) {
-		b.next = now
+	if floor := now.Add(-standInBurst); b.next.Before(floor) {
+		b.next = floor
 	}
 	b.next = b.next.Add(time.Duration(float64(n) / float64(u.rate) * float64(time.Second)))
-	return b.next.Sub(now)
+	return max(b.next.Sub(now), 0)
 }
 
 type standInBucket struct{ next time.Time }
@@ -157,6 +159,9 @@ type standInConn struct {
 	net.Conn
 	u *sharedUplinkStandIn
 }
+
+// standInBurst is how far behind the link's schedule a connection may fall and catch up.
+const standInBurst = 50 * time.Millisecond
 
 // standInChunk keeps the shared link's turns short, so connections interleave as on a real link.
 const standInChunk = 32 << 10

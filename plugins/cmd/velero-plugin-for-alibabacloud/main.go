@@ -18,17 +18,10 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter"
 )
 
-// defaultMemoryLimit is the Go soft memory limit when the operator sets no GOMEMLIMIT. An upload holds
-// at most (parallelism+1) × part size of buffers (72 MiB by default) while Velero's gRPC stream leaves
-// a garbage message every 16 KiB; without a limit the collector lets the heap grow to twice the live
-// data between cycles, and the plugin shares Velero's pod limit. Collecting more often costs little:
-// the buffers hold no pointers, so a cycle does not scan them.
-const defaultMemoryLimit = 160 << 20
-
 func main() {
 	logStart(os.Stderr)
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(defaultMemoryLimit)
+		debug.SetMemoryLimit(objectstore.DefaultMemoryLimit)
 	}
 	// velero server hands its plugins its own flags: the factory reads --kubeconfig and --namespace.
 	factory := veleroclient.NewFactory("velero-plugin-for-alibabacloud", veleroclient.VeleroConfig{})
