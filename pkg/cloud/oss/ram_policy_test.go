@@ -41,7 +41,7 @@ var sdkRequests = map[string][]struct{ request, action string }{
 	"Presign": {{"GetObject (presigned URL)", "oss:GetObject"}},
 	// list.go eachPage: ListObjectsV2 (GetBucketV2), bucket-level.
 	"NewListObjectsV2Paginator": {{"ListObjectsV2", "oss:ListObjects"}},
-	// client.go DeleteObject.
+	// client.go DeleteObject, and upload_multipart.go removeQuietly of an object that failed its CRC check.
 	"DeleteObject": {{"DeleteObject", "oss:DeleteObject"}},
 }
 

@@ -44,14 +44,28 @@ func (c *client) putMultipart(ctx context.Context, bucket, key string, head []fi
 	}
 	id := ossdk.ToString(init.UploadId)
 	parts, op, err := c.uploadParts(ctx, bucket, key, id, head, more, body)
-	if err == nil {
-		op, err = "CompleteMultipartUpload", c.complete(ctx, bucket, key, id, parts)
-	}
 	if err != nil {
 		c.abort(bucket, key, id)
 		return classify(op, target, err)
 	}
+	completed, err := c.complete(ctx, bucket, key, id, parts)
+	switch {
+	case err != nil && completed:
+		// The object exists but is not what we sent: remove it, as a failed upload leaves nothing.
+		c.removeQuietly(bucket, key)
+		return classify("CompleteMultipartUpload", target, err)
+	case err != nil:
+		c.abort(bucket, key, id)
+		return classify("CompleteMultipartUpload", target, err)
+	}
 	return nil
+}
+
+// removeQuietly deletes an object we just wrote wrong; like abort, it is best effort on its own context.
+func (c *client) removeQuietly(bucket, key string) {
+	ctx, cancel := context.WithTimeout(context.Background(), abortTimeout)
+	defer cancel()
+	_, _ = c.sdk.DeleteObject(ctx, &ossdk.DeleteObjectRequest{Bucket: &bucket, Key: &key})
 }
 
 func (c *client) initiateRequest(bucket, key string) *ossdk.InitiateMultipartUploadRequest {
@@ -175,8 +189,9 @@ func (c *client) uploadPart(ctx context.Context, bucket, key, id string, j partJ
 }
 
 // complete completes the upload and checks the object's CRC-64 against the combination of the parts'
-// CRCs, which proves OSS assembled the parts we sent in our order.
-func (c *client) complete(ctx context.Context, bucket, key, id string, sent []sentPart) error {
+// CRCs, which proves OSS assembled the parts we sent in our order. completed says whether the object
+// was written, even if it then failed the check.
+func (c *client) complete(ctx context.Context, bucket, key, id string, sent []sentPart) (completed bool, err error) {
 	parts := make([]ossdk.UploadPart, len(sent))
 	var crc uint64
 	known := true
@@ -190,11 +205,11 @@ func (c *client) complete(ctx context.Context, bucket, key, id string, sent []se
 		CompleteMultipartUpload: &ossdk.CompleteMultipartUpload{Parts: parts},
 	})
 	if err != nil {
-		return err
+		return false, err
 	}
 	if got := ossdk.ToString(res.HashCRC64); known && got != "" && got != strconv.FormatUint(crc, 10) {
 		// Worded as the SDK words a part's mismatch, so classify files it as an integrity error.
-		return fmt.Errorf("completed object: crc is inconsistent, client %d, server %s", crc, got)
+		return true, fmt.Errorf("completed object: crc is inconsistent, client %d, server %s", crc, got)
 	}
-	return nil
+	return true, nil
 }

@@ -5,12 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 )
 
@@ -69,3 +74,29 @@ func TestMultipartBodyErrorAborts(t *testing.T) {
 type failingReader struct{ err error }
 
 func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
+
+// If the completed object's CRC-64 is not the combination of the parts' CRCs, OSS assembled something
+// else than we sent: the upload fails as an integrity error and the object is removed.
+func TestMultipartCompletedObjectIsChecked(t *testing.T) {
+	const part = 256 << 10
+	em := newEmulator(t)
+	target, err := url.Parse(em.URL)
+	require.NoError(t, err)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(r *http.Response) error {
+		if r.Request.Method == http.MethodPost && r.Request.URL.Query().Has("uploadId") {
+			r.Header.Set("x-oss-hash-crc64ecma", "12345")
+		}
+		return nil
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	c := newClient(t, srv.URL, func(cfg *oss.Config) { cfg.PartSize = part; cfg.Parallelism = 2 })
+
+	err = c.PutObject(context.Background(), testBucket, "backups/b1/b.tar.gz", newRandomStream(3*part+5, 2))
+	require.Error(t, err)
+	assert.ErrorIs(t, err, cloud.ErrIntegrity)
+	ok, err := c.ObjectExists(context.Background(), testBucket, "backups/b1/b.tar.gz")
+	require.NoError(t, err)
+	assert.False(t, ok, "the object that failed its check is removed")
+}
