@@ -195,6 +195,9 @@ func newHTTPClient(cfg Config) (*http.Client, error) {
 		t.TLSClientConfig.InsecureSkipVerify = cfg.InsecureSkipTLSVerify //nolint:gosec // the user's explicit choice
 		// Proxies come from the standard variables, as for every other Go program in the pod.
 		t.Proxy = http.ProxyFromEnvironment
+		// Keep a connection per part in flight: one closed after each part would cost a new
+		// connection (a round trip far away, and TCP's slow start again) for the next.
+		t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, cfg.Parallelism+2)
 	}), nil
 }
 

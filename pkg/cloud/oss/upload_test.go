@@ -5,16 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/emulator"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 )
@@ -99,4 +102,41 @@ func TestMultipartCompletedObjectIsChecked(t *testing.T) {
 	ok, err := c.ObjectExists(context.Background(), testBucket, "backups/b1/b.tar.gz")
 	require.NoError(t, err)
 	assert.False(t, ok, "the object that failed its check is removed")
+}
+
+// countingListener counts the connections a server accepts.
+type countingListener struct {
+	net.Listener
+	accepted atomic.Int64
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.accepted.Add(1)
+	}
+	return c, err
+}
+
+// Connections of parts in flight are kept for the next upload, even with more parts in flight than the
+// SDK's transport keeps idle by default (10): far away every new connection costs a round trip.
+func TestMultipartKeepsAConnectionPerPart(t *testing.T) {
+	const part, parallel = 256 << 10, 12
+	em, err := emulator.New(emulator.Options{
+		Credentials: []emulator.Credential{{AccessKeyID: testAK, AccessKeySecret: testSK}},
+		Buckets:     []string{testBucket},
+	})
+	require.NoError(t, err)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	counted := &countingListener{Listener: l}
+	go func() { _ = em.Serve(counted) }()
+	t.Cleanup(func() { _ = em.Close() })
+	em.Faults().SetNetwork(20*time.Millisecond, 0)
+	c := newClient(t, "http://"+l.Addr().String(), func(cfg *oss.Config) { cfg.PartSize = part; cfg.Parallelism = parallel })
+
+	for i := range 3 {
+		require.NoError(t, c.PutObject(context.Background(), testBucket, fmt.Sprintf("backups/b%d/b.tar.gz", i), newRandomStream(2*parallel*part, byte(i))))
+	}
+	assert.LessOrEqual(t, counted.accepted.Load(), int64(parallel+1), "connections opened for three uploads")
 }
