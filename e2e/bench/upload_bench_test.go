@@ -50,7 +50,7 @@ type uploadRow struct {
 	size  int64
 	pairs int
 	goal  float64
-	setup func(s *uploadServer) (undo func())
+	setup func(b *testing.B, s *uploadServer) (undo func())
 }
 
 // The rows' sizes keep the whole benchmark near five minutes on a 2-core machine: on loopback a
@@ -58,18 +58,18 @@ type uploadRow struct {
 // (11 s) already hold 16 and 8 parts of 8 MiB, enough to show what parallel parts gain and cost,
 // and the plugin's memory does not grow with the object (row a shows it at 1 GiB).
 func uploadRows() []uploadRow {
-	noShaping := func(*uploadServer) func() { return func() {} }
+	noShaping := func(*testing.B, *uploadServer) func() { return func() {} }
 	return []uploadRow{
 		{name: "a. loopback, 1 GiB", size: 1 << 30, pairs: 3, goal: 1.0, setup: noShaping},
 		{name: "b. loopback, 1 GiB, one core busy", size: 1 << 30, pairs: 3, goal: 1.0,
-			setup: func(*uploadServer) func() { return startUploadHog(uploadBench) }},
+			setup: func(b *testing.B, _ *uploadServer) func() { return startUploadHog(b) }},
 		{name: "c. 40 ms + 50 Mbit/s per conn, 128 MiB", size: 128 << 20, pairs: 3, goal: 6.0,
-			setup: func(s *uploadServer) func() {
+			setup: func(_ *testing.B, s *uploadServer) func() {
 				s.em.Faults().SetNetwork(wanDelay, wanRate)
 				return func() { s.em.Faults().SetNetwork(0, 0) }
 			}},
 		{name: "d. 40 ms + one shared 50 Mbit/s, 64 MiB", size: 64 << 20, pairs: 3, goal: 0.95,
-			setup: func(s *uploadServer) func() {
+			setup: func(_ *testing.B, s *uploadServer) func() {
 				s.setSharedUplink(wanDelay, wanRate)
 				return func() { s.setSharedUplink(0, 0) }
 			}},
@@ -79,13 +79,9 @@ func uploadRows() []uploadRow {
 // uploadRowsEnv, when set, picks rows by letter (e.g. "ac"), to measure one change quickly.
 const uploadRowsEnv = "BENCH_UPLOAD_ROWS"
 
-// uploadBench lets a row's setup fail the benchmark.
-var uploadBench *testing.B
-
 // BenchmarkUpload prints, from one run, the four upload rows of issue 15: each side's speed, the speed
 // ratio of every pair (min/median/max), the plugin process's peak memory, and where the CPU goes.
 func BenchmarkUpload(b *testing.B) {
-	uploadBench = b
 	for range b.N {
 		s := newUploadServer(b)
 		credsFile := filepath.Join(b.TempDir(), "cloud")
@@ -97,7 +93,7 @@ func BenchmarkUpload(b *testing.B) {
 			if only := os.Getenv(uploadRowsEnv); only != "" && !strings.Contains(only, row.name[:1]) {
 				continue
 			}
-			undo := row.setup(s)
+			undo := row.setup(b, s)
 			results = append(results, runUploadRow(b, s, store, pid, row))
 			undo()
 		}
