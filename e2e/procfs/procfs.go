@@ -1,5 +1,6 @@
 // Package procfs reads what the harness and the benchmarks need from Linux's /proc: which processes
-// run, whose children they are, which binary they run and how much memory they peaked at.
+// run, whose children they are, which binary they run, how much memory they peaked at and how much CPU
+// they used.
 package procfs
 
 import (
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Proc is one process, from /proc/PID/stat.
@@ -78,4 +80,37 @@ func PeakRSS(pid int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmHWM for pid %d", pid)
+}
+
+// ResetPeakRSS starts a new peak: VmHWM becomes the current resident memory (Linux 4.0+), so a
+// benchmark can report the peak of each step of a long-lived process.
+func ResetPeakRSS(pid int) error {
+	return os.WriteFile(filepath.Join("/proc", strconv.Itoa(pid), "clear_refs"), []byte("5"), 0)
+}
+
+// clockTicks is USER_HZ, the unit of the CPU times in /proc/PID/stat; it is 100 on every Linux
+// architecture Go supports.
+const clockTicks = 100
+
+// CPUTime returns the user plus system CPU time a process has used, in ticks of 10 ms.
+func CPUTime(pid int) (time.Duration, error) {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, err
+	}
+	closing := bytes.LastIndexByte(stat, ')')
+	if closing < 0 {
+		return 0, fmt.Errorf("malformed stat of pid %d", pid)
+	}
+	// After the comm: state(0) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime(11) stime(12).
+	f := strings.Fields(string(stat[closing+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("malformed stat of pid %d", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("malformed cpu times of pid %d", pid)
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, nil
 }

@@ -4,7 +4,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,4 +39,30 @@ func TestListFindsThisProcessAndItsChild(t *testing.T) {
 	assert.Greater(t, peak, int64(1<<20))
 	_, err = PeakRSS(-1)
 	assert.Error(t, err)
+}
+
+func TestCPUTimeGrowsWithWorkAndPeakResets(t *testing.T) {
+	before, err := CPUTime(os.Getpid())
+	require.NoError(t, err)
+	for start := time.Now(); time.Since(start) < 150*time.Millisecond; {
+	}
+	after, err := CPUTime(os.Getpid())
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, after-before, 100*time.Millisecond, "a busy loop of 150 ms used the CPU")
+	_, err = CPUTime(-1)
+	assert.Error(t, err)
+
+	big := make([]byte, 64<<20)
+	for i := range big {
+		big[i] = 1
+	}
+	peak, err := PeakRSS(os.Getpid())
+	require.NoError(t, err)
+	big = nil
+	runtime.GC()
+	debug.FreeOSMemory()
+	require.NoError(t, ResetPeakRSS(os.Getpid()))
+	reset, err := PeakRSS(os.Getpid())
+	require.NoError(t, err)
+	assert.Less(t, reset, peak-32<<20, "the peak starts again from what is resident now")
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -30,6 +31,9 @@ type Dependencies struct {
 	Cache *Cache
 	// Now is the clock of data locations' CheckedAt; nil is time.Now.
 	Now func() time.Time
+	// SetMemoryLimit is debug.SetMemoryLimit, for Init to fit the limit to a location's upload
+	// buffers (memory_limit.go); nil leaves the limit alone.
+	SetMemoryLimit func(int64) int64
 }
 
 // DefaultDependencies are the real credentials layer, OSS client and environment.
@@ -38,6 +42,7 @@ func DefaultDependencies() Dependencies {
 		NewCredentials: func(o credentials.Options) (oss.CredentialsSource, error) { return credentials.New(o) },
 		NewClient:      oss.New,
 		Environment:    DefaultEnvironment(),
+		SetMemoryLimit: debug.SetMemoryLimit,
 	}
 }
 
@@ -90,6 +95,7 @@ func (o *ObjectStore) Init(config map[string]string) error {
 		return err
 	}
 	o.cfg, o.client = cfg, client
+	o.fitMemoryLimit(cfg)
 	if o.deps.Cluster != nil {
 		o.shared = newSharedVault(o.log, o.deps, cfg, client)
 	}
@@ -124,6 +130,7 @@ func (o *ObjectStore) logConfig(creds oss.CredentialsSource) {
 }
 
 func (o *ObjectStore) PutObject(bucket, key string, body io.Reader) error {
+	body = chunkedReads{body}
 	if o.shared != nil {
 		if backup, file, ok := o.shared.index.Layout.ParseVeleroKey(key); ok {
 			return o.putShared(bucket, key, backup, file, body)

@@ -19,21 +19,17 @@ import (
 // ramPolicyFile is the least-privilege policy users attach to the RAM user or role the plugin runs as.
 const ramPolicyFile = "../../../examples/velero-install/ram-policy-oss.json"
 
-// sdkRequests maps each SDK method this package calls (on c.sdk, c.signer or c.uploader) to the OSS requests it
+// sdkRequests maps each SDK method this package calls (on c.sdk or c.signer) to the OSS requests it
 // sends and the RAM action that authorises each. Read from the code, not from the documentation of
 // every method the SDK has; the RAM names are those of the OSS API reference.
 var sdkRequests = map[string][]struct{ request, action string }{
 	// upload.go putSingle: bodies up to one part.
 	"PutObject": {{"PutObject", "oss:PutObject"}},
-	// upload.go putMultipart: the multipart requests are all authorised by oss:PutObject. With
-	// LeavePartsOnError the uploader never aborts or lists parts itself, and with a reader (not a
-	// file with a checkpoint) it never resumes, so no oss:ListParts.
-	"UploadFrom": {
-		{"PutObject", "oss:PutObject"}, // a body shorter than a part, after our look-ahead
-		{"InitiateMultipartUpload", "oss:PutObject"},
-		{"UploadPart", "oss:PutObject"},
-		{"CompleteMultipartUpload", "oss:PutObject"},
-	},
+	// upload_multipart.go: the multipart requests are all authorised by oss:PutObject. We never list
+	// parts (no resuming), so no oss:ListParts.
+	"InitiateMultipartUpload": {{"InitiateMultipartUpload", "oss:PutObject"}},
+	"UploadPart":              {{"UploadPart", "oss:PutObject"}},
+	"CompleteMultipartUpload": {{"CompleteMultipartUpload", "oss:PutObject"}},
 	// upload.go abort: our own clean-up of a failed multipart upload.
 	"AbortMultipartUpload": {{"AbortMultipartUpload", "oss:AbortMultipartUpload"}},
 	// download.go GetObject.
@@ -45,7 +41,7 @@ var sdkRequests = map[string][]struct{ request, action string }{
 	"Presign": {{"GetObject (presigned URL)", "oss:GetObject"}},
 	// list.go eachPage: ListObjectsV2 (GetBucketV2), bucket-level.
 	"NewListObjectsV2Paginator": {{"ListObjectsV2", "oss:ListObjects"}},
-	// client.go DeleteObject.
+	// client.go DeleteObject, and upload_multipart.go removeQuietly of an object that failed its CRC check.
 	"DeleteObject": {{"DeleteObject", "oss:DeleteObject"}},
 }
 
@@ -82,9 +78,9 @@ func TestRAMPolicyCoversExactlyTheSDKCalls(t *testing.T) {
 }
 
 // sdkMethodsCalled returns the sorted names of the methods the package's non-test code calls on the
-// fields c.sdk and c.uploader, where every OSS request starts.
+// fields c.sdk and c.signer, where every OSS request starts.
 // sdkFields are the client's fields that hold SDK clients.
-var sdkFields = []string{"sdk", "signer", "uploader"}
+var sdkFields = []string{"sdk", "signer"}
 
 func sdkMethodsCalled(t *testing.T) []string {
 	t.Helper()

@@ -16,24 +16,46 @@ import (
 const abortTimeout = 30 * time.Second
 
 func (c *client) PutObject(ctx context.Context, bucket, key string, body io.Reader) error {
-	// Read one part ahead: a body of at most a part goes up in one PUT (one request, and retryable
-	// because a bytes.Reader rewinds); anything larger streams through the parallel uploader. The
-	// look-ahead buffer is pooled, so Velero's many small objects cost no allocation of a part each.
-	bufp := c.peekPool.Get().(*[]byte)
-	defer c.peekPool.Put(bufp)
-	// One byte past a part tells a body of exactly one part from a longer one.
-	n, err := io.ReadFull(body, *bufp)
-	switch {
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return c.putSingle(ctx, bucket, key, (*bufp)[:n])
-	case err != nil:
+	// Read one part, then the next: a body that fits in one part goes up in one PUT (one request, and
+	// retryable because a bytes.Reader rewinds); anything longer is a multipart upload whose first two
+	// parts are these buffers, so no byte is copied twice on the way.
+	first := c.parts.get()
+	n, err := readPart(body, first)
+	if err != nil && !errors.Is(err, io.EOF) {
+		c.parts.put(first)
 		return classify("PutObject", bucket+"/"+key, fmt.Errorf("read object body: %w", err))
 	}
-	return c.putMultipart(ctx, bucket, key, io.MultiReader(bytes.NewReader((*bufp)[:n]), body))
+	if errors.Is(err, io.EOF) {
+		defer c.parts.put(first)
+		return c.putSingle(ctx, bucket, key, first[:n])
+	}
+	second := c.parts.get()
+	m, err := readPart(body, second)
+	switch {
+	case err != nil && !errors.Is(err, io.EOF):
+		c.parts.put(first)
+		c.parts.put(second)
+		return classify("PutObject", bucket+"/"+key, fmt.Errorf("read object body: %w", err))
+	case m == 0: // exactly one part
+		c.parts.put(second)
+		defer c.parts.put(first)
+		return c.putSingle(ctx, bucket, key, first[:n])
+	}
+	return c.putMultipart(ctx, bucket, key, []filledPart{{first, n}, {second, m}}, !errors.Is(err, io.EOF), body)
+}
+
+// readPart fills buf from r. io.EOF means r ended within buf (n may be 0); nil means buf is full and r
+// may have more.
+func readPart(r io.Reader, buf []byte) (int, error) {
+	n, err := io.ReadFull(r, buf)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = io.EOF
+	}
+	return n, err
 }
 
 func (c *client) putRequest(bucket, key string) *ossdk.PutObjectRequest {
-	req := &ossdk.PutObjectRequest{Bucket: &bucket, Key: &key, ContentType: ossdk.Ptr("application/octet-stream")}
+	req := &ossdk.PutObjectRequest{Bucket: &bucket, Key: &key, ContentType: ossdk.Ptr(contentType)}
 	if c.enc.Algorithm != "" {
 		req.ServerSideEncryption = ossdk.Ptr(c.enc.Algorithm)
 	}
@@ -43,25 +65,16 @@ func (c *client) putRequest(bucket, key string) *ossdk.PutObjectRequest {
 	return req
 }
 
+// contentType is what every object we write is: Velero's files are tarballs, gzipped JSON and JSON,
+// and nobody serves them to a browser.
+const contentType = "application/octet-stream"
+
 func (c *client) putSingle(ctx context.Context, bucket, key string, data []byte) error {
 	req := c.putRequest(bucket, key)
 	req.Body = bytes.NewReader(data)
 	// The SDK checks the response's x-oss-hash-crc64ecma against what it sent.
 	_, err := c.sdk.PutObject(ctx, req)
 	return classify("PutObject", bucket+"/"+key, err)
-}
-
-func (c *client) putMultipart(ctx context.Context, bucket, key string, body io.Reader) error {
-	// The uploader checks each part's CRC-64 and the combined CRC-64 of the completed object.
-	_, err := c.uploader.UploadFrom(ctx, c.putRequest(bucket, key), body)
-	if err == nil {
-		return nil
-	}
-	var upErr *ossdk.UploadError
-	if errors.As(err, &upErr) && upErr.UploadId != "" {
-		c.abort(bucket, key, upErr.UploadId)
-	}
-	return classify("MultipartUpload", bucket+"/"+key, err)
 }
 
 // abort removes the parts of a failed upload so no orphaned, billed parts stay in the bucket. It is

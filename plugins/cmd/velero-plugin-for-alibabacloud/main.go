@@ -18,15 +18,10 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter"
 )
 
-// defaultMemoryLimit is the Go soft memory limit when the operator sets no GOMEMLIMIT. Uploads hold
-// about (parallelism+2) × part size of buffers (96 MiB by default); without a limit the collector lets
-// the heap grow to twice the live data between cycles, and the plugin shares Velero's pod limit.
-const defaultMemoryLimit = 256 << 20
-
 func main() {
 	logStart(os.Stderr)
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(defaultMemoryLimit)
+		debug.SetMemoryLimit(objectstore.DefaultMemoryLimit)
 	}
 	// velero server hands its plugins its own flags: the factory reads --kubeconfig and --namespace.
 	factory := veleroclient.NewFactory("velero-plugin-for-alibabacloud", veleroclient.VeleroConfig{})
