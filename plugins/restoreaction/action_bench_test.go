@@ -98,4 +98,3 @@ func BenchmarkExecute(b *testing.B) {
 		})
 	}
 }
-
