@@ -83,7 +83,8 @@ func (s *Sessions) Check(ctx context.Context) (*restoreconfig.Config, error) {
 		if isConfigError(err) {
 			return nil, err
 		}
-		// Pipeline has said so in the log, once for the restore.
+		// Pipeline has said why in the log, once for the restore.
+		s.log.WithField("restore", restores[0].Name).Warn("the restore configuration cannot be read: our restore item actions apply to every resource they serve")
 		return nil, nil
 	}
 	cfg := s.session(restores[0].UID).builtConfig()
