@@ -34,7 +34,7 @@ const (
 // restorePairsVar sets how many pairs of restores each iteration times. Unset, the benchmark runs a
 // first pair (C, B) and then a second (B, C), which spreads what grows from restore to restore evenly
 // over both plugins, only if the first pair's times say the second fits in the budget (restoreCap):
-// on two idle CPUs both take about 25 minutes, on a slow or busy machine the benchmark stops after
+// on two idle CPUs the benchmark then takes about 13 minutes, on a slow or busy machine it stops after
 // one pair and says why. An environment variable rather than a test flag, because `make bench` puts
 // BENCH_FLAGS before the package.
 const restorePairsVar = "RESTORE_BENCH_PAIRS"
