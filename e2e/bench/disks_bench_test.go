@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ const (
 // snapshotter that waits would do), through the plugin's ECS client against the same emulator. Backup
 // and baseline alternate, three times each.
 func BenchmarkBackupOf50DiskPVs(b *testing.B) {
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Minute)
+	bg, ctx, cancel := newBudget("disk backup benchmark", disksCap)
 	defer cancel()
 	layout, err := harness.FindLayout()
 	require.NoError(b, err)
@@ -74,9 +75,26 @@ func BenchmarkBackupOf50DiskPVs(b *testing.B) {
 	var backups, baselines, accomplished []time.Duration
 	for i := 0; i < b.N; i++ {
 		for round := range backupRounds {
-			baselines = append(baselines, serialSnapshots(ctx, b, client, disks))
-			wall, done := backupOnce(ctx, b, c, cloud, fmt.Sprintf("disks-%d-%d", i, round))
-			backups, accomplished = append(backups, wall), append(accomplished, done)
+			// The baseline is watched by its snapshots; what follows it (this round's backup, about a
+			// tenth of it, and the rounds left, each about as long as this one) counts in the projection.
+			var snapshots atomic.Int64
+			left := float64(b.N*backupRounds - (i*backupRounds + round) - 1)
+			bg.run(ctx, b, step{name: fmt.Sprintf("%d snapshots one after another (round %d)", diskPVs, round+1), unit: "snapshots",
+				total: diskPVs, after: 0.1 + 1.1*left, done: func(context.Context) (int, error) { return int(snapshots.Load()), nil }},
+				func(ctx context.Context) {
+					baselines = append(baselines, serialSnapshots(ctx, b, client, disks, &snapshots))
+				})
+			name := fmt.Sprintf("disks-%d-%d", i, round)
+			// The backup takes a tenth of the baseline on an idle machine; twice the baseline and a minute
+			// more means it is stuck.
+			bg.run(ctx, b, step{name: "velero backup " + name, limit: bg.scaled(baselines[len(baselines)-1], 2, time.Minute)},
+				func(ctx context.Context) {
+					wall, done := backupOnce(ctx, b, c, cloud, name)
+					backups, accomplished = append(backups, wall), append(accomplished, done)
+				})
+			fmt.Printf("  round %d: baseline %.1f s (%.1f snapshots/s), backup %.1f s (%.1f PVs/s)\n", round+1,
+				baselines[len(baselines)-1].Seconds(), diskPVs/baselines[len(baselines)-1].Seconds(),
+				backups[len(backups)-1].Seconds(), diskPVs/backups[len(backups)-1].Seconds())
 		}
 	}
 	b.StopTimer()
@@ -118,7 +136,8 @@ func ecsClient(b *testing.B, cloud *harness.Cloud) ecscloud.Client {
 
 // serialSnapshots snapshots the disks one after another, waiting for each to be accomplished before
 // the next, and returns how long that took. The snapshots are deleted afterwards, untimed.
-func serialSnapshots(ctx context.Context, b *testing.B, client ecscloud.Client, disks []string) time.Duration {
+// done counts the snapshots accomplished so far.
+func serialSnapshots(ctx context.Context, b *testing.B, client ecscloud.Client, disks []string, done *atomic.Int64) time.Duration {
 	start := time.Now()
 	ids := make([]string, 0, len(disks))
 	for _, disk := range disks {
@@ -130,6 +149,7 @@ func serialSnapshots(ctx context.Context, b *testing.B, client ecscloud.Client, 
 			snap, err := client.DescribeSnapshot(ctx, "cn-hangzhou", id)
 			require.NoError(b, err)
 			if snap.Status == ecscloud.SnapshotAccomplished {
+				done.Add(1)
 				break
 			}
 			select {

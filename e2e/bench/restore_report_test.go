@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -39,7 +40,11 @@ func report(b *testing.B, runs []restoreRun, backedUp int) {
 		fmt.Printf("  %-12s %-16s %7.1f %9.0f %7d %8.0f %13d %10d\n", r.name, r.target.plugin(), r.wall.Seconds(),
 			r.own.Seconds(), r.items, float64(r.items)/r.wall.Seconds(), r.log.calls(), r.log.pluginLines)
 	}
-	fmt.Printf("  wall time with / without our actions: pairs %s, mean %.3f (goal <= 1.10)\n", formatRatios(ratios), ratio)
+	sorted := slices.Sorted(slices.Values(ratios))
+	fmt.Printf("  wall time with / without our actions: pairs %s; min / median / max %.3f / %.3f / %.3f, mean %.3f (goal <= 1.03)\n",
+		formatRatios(ratios), sorted[0], sorted[len(sorted)/2], sorted[len(sorted)-1], ratio)
+	fmt.Printf("  this machine: without our actions %.1f s (%.0f items/s), with them %.1f s (%.0f items/s), means\n",
+		withoutWall, meanOf(without, itemsPerSecond), withWall, meanOf(with, itemsPerSecond))
 	fmt.Print("  velero s: the restore's own start to completion, in whole seconds. action calls: of any restore item " +
 		"action, Velero's included. our lines: what our plugin logged, our actions' notes\n")
 
@@ -69,8 +74,9 @@ func report(b *testing.B, runs []restoreRun, backedUp int) {
 	}
 }
 
-func wallSeconds(r restoreRun) float64 { return r.wall.Seconds() }
-func callCount(r restoreRun) float64   { return float64(r.log.calls()) }
+func wallSeconds(r restoreRun) float64    { return r.wall.Seconds() }
+func itemsPerSecond(r restoreRun) float64 { return float64(r.items) / r.wall.Seconds() }
+func callCount(r restoreRun) float64      { return float64(r.log.calls()) }
 func cpuOf(label string) func(restoreRun) float64 {
 	return func(r restoreRun) float64 { return r.cpu[label] }
 }

@@ -80,7 +80,7 @@ func (a *AccessModes) Apply(item Item, out *Outcome) error {
 				if !sameModes(have, want) {
 					site.setAccessModes(want)
 					out.Note(AccessModeMappingRule, "accessMode of %s is %s; set to %s for storageclass %s",
-						site.desc, strings.Join(have, ","), strings.Join(want, ","), class.Name)
+						site.desc(), strings.Join(have, ","), strings.Join(want, ","), class.Name)
 				}
 				continue
 			}
@@ -94,7 +94,7 @@ func (a *AccessModes) Apply(item Item, out *Outcome) error {
 		disk, unknown := a.facts.isDisk(site)
 		if unknown != "" {
 			out.Note(AccessModeMappingRule, "accessMode of %s is %s and left so: %s, so whether it is an Alibaba Cloud disk (ReadWriteOnce only) cannot be told",
-				site.desc, strings.Join(have, ","), unknown)
+				site.desc(), strings.Join(have, ","), unknown)
 			continue
 		}
 		if !disk {
@@ -103,7 +103,7 @@ func (a *AccessModes) Apply(item Item, out *Outcome) error {
 		want := singleNodeModes(have)
 		site.setAccessModes(want)
 		out.Note(AccessModeMappingRule, "accessMode of %s is %s; an Alibaba Cloud disk attaches to one node, so it is restored as %s",
-			site.desc, strings.Join(have, ","), strings.Join(want, ","))
+			site.desc(), strings.Join(have, ","), strings.Join(want, ","))
 	}
 	return nil
 }

@@ -48,21 +48,21 @@ func (d *DiskMinimumSize) Apply(item Item, out *Outcome) error {
 		}
 		size, err := parseQuantity(raw)
 		if err != nil {
-			return fmt.Errorf("%s: %s %v: %w", site.desc, strings.Join(path, "."), raw, err)
+			return fmt.Errorf("%s: %s %v: %w", site.desc(), strings.Join(path, "."), raw, err)
 		}
 		if size.Cmp(minimumDiskSize) >= 0 {
 			continue
 		}
 		if unknown != "" {
 			out.Note(DiskMinimumSizeRule, "%s %s is %s and left so: %s, so whether it is an Alibaba Cloud disk (at least %s) cannot be told",
-				site.desc, sizeWhat(site), size.String(), unknown, minimumDiskSize.String())
+				site.desc(), sizeWhat(site), size.String(), unknown, minimumDiskSize.String())
 			continue
 		}
 		if err := unstructured.SetNestedField(site.spec, minimumDiskSize.String(), path...); err != nil {
-			return fmt.Errorf("%s: %w", site.desc, err)
+			return fmt.Errorf("%s: %w", site.desc(), err)
 		}
 		out.Note(DiskMinimumSizeRule, "%s %s is %s, below the %s minimum of an Alibaba Cloud disk; restored as %s",
-			site.desc, sizeWhat(site), size.String(), minimumDiskSize.String(), minimumDiskSize.String())
+			site.desc(), sizeWhat(site), size.String(), minimumDiskSize.String(), minimumDiskSize.String())
 	}
 	return nil
 }

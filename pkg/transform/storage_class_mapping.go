@@ -100,7 +100,7 @@ func (c *StorageClassConversion) Apply(item Item, out *Outcome) error {
 		}
 		if from := site.class(); from != target.Name {
 			site.setClass(target.Name)
-			out.Note(StorageClassMappingRule, "%s storageClassName %s -> %s (mapping %q)", site.desc, classOrNone(from), target.Name, key)
+			out.Note(StorageClassMappingRule, "%s storageClassName %s -> %s (mapping %q)", site.desc(), classOrNone(from), target.Name, key)
 		}
 	}
 	if isCoreV1(obj, "PersistentVolumeClaim") {

@@ -86,7 +86,7 @@ func (b *BoundClaims) Apply(item Item, out *Outcome) error {
 		}
 		site.spec["storageClassName"] = ""
 		out.Note(BoundClaimsRule, "%s names no storageclass and is bound to PV %s, which has none; storageClassName set to \"\" so the default class %s is not given to it and it binds again",
-			site.desc, site.volumeName(), def.Name)
+			site.desc(), site.volumeName(), def.Name)
 	}
 	return nil
 }

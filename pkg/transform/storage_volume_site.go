@@ -11,19 +11,34 @@ const betaClassAnnotation = "volume.beta.kubernetes.io/storage-class"
 // volumeSite is one place that declares a volume's class, access modes and size: a PVC, a PV, or one
 // volumeClaimTemplate of a StatefulSet. meta and spec are the live maps inside the object.
 type volumeSite struct {
-	desc string // names the site in notes and errors, e.g. "PVC ns/data"
-	meta map[string]any
-	spec map[string]any
-	isPV bool
+	// obj is the object the site is in, and template the name of the StatefulSet's volumeClaimTemplate
+	// the site is; they name the site in notes and errors (desc), only when one is written.
+	obj      *unstructured.Unstructured
+	template string
+	meta     map[string]any
+	spec     map[string]any
+	isPV     bool
+}
+
+// desc names the site in notes and errors, e.g. "PVC ns/data". It is built when asked for: most sites
+// need no note, and every claim of a restore is looked at by several rules.
+func (s volumeSite) desc() string {
+	switch {
+	case s.isPV:
+		return "PV " + s.obj.GetName()
+	case s.obj.GetKind() == "StatefulSet":
+		return "StatefulSet " + Key(s.obj) + " volumeClaimTemplate " + s.template
+	}
+	return "PVC " + Key(s.obj)
 }
 
 // volumeSites returns the sites an object declares, or nil for an object no storage rule concerns.
 func volumeSites(obj *unstructured.Unstructured) []volumeSite {
 	switch {
 	case isCoreV1(obj, "PersistentVolumeClaim"):
-		return topLevelSite(obj, "PVC "+Key(obj), false)
+		return topLevelSite(obj, false)
 	case isCoreV1(obj, "PersistentVolume"):
-		return topLevelSite(obj, "PV "+obj.GetName(), true)
+		return topLevelSite(obj, true)
 	case obj.GetKind() == "StatefulSet":
 		return claimTemplateSites(obj)
 	}
@@ -34,13 +49,13 @@ func isCoreV1(obj *unstructured.Unstructured, kind string) bool {
 	return obj.GetAPIVersion() == "v1" && obj.GetKind() == kind
 }
 
-func topLevelSite(obj *unstructured.Unstructured, desc string, isPV bool) []volumeSite {
+func topLevelSite(obj *unstructured.Unstructured, isPV bool) []volumeSite {
 	spec, ok := obj.Object["spec"].(map[string]any)
 	if !ok {
 		return nil
 	}
 	meta, _ := obj.Object["metadata"].(map[string]any)
-	return []volumeSite{{desc: desc, meta: meta, spec: spec, isPV: isPV}}
+	return []volumeSite{{obj: obj, meta: meta, spec: spec, isPV: isPV}}
 }
 
 // claimTemplates returns a StatefulSet's volumeClaimTemplates as live maps.
@@ -66,9 +81,10 @@ func claimTemplateSites(obj *unstructured.Unstructured) []volumeSite {
 		meta, _ := tpl["metadata"].(map[string]any)
 		name, _ := meta["name"].(string)
 		sites = append(sites, volumeSite{
-			desc: "StatefulSet " + Key(obj) + " volumeClaimTemplate " + name,
-			meta: meta,
-			spec: spec,
+			obj:      obj,
+			template: name,
+			meta:     meta,
+			spec:     spec,
 		})
 	}
 	return sites

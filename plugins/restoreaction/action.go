@@ -6,6 +6,8 @@ package restoreaction
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 	"github.com/vmware-tanzu/velero/pkg/plugin/velero"
@@ -43,15 +45,46 @@ func New(name string, sessions *Sessions, log logrus.FieldLogger) (*Action, erro
 }
 
 // AppliesTo checks the configuration of the restore starting now (see Sessions.Check) and returns the
-// family's resources.
+// family's resources that its rules can change (restoreconfig.Config.Resources). Velero calls it once
+// per restore, in a plugin process started for that restore, so the selection follows the
+// configuration as it is when each restore starts. When the configuration cannot be read the family
+// applies to all its resources: a call too many costs time, an item left out would miss its rules.
 func (a *Action) AppliesTo() (velero.ResourceSelector, error) {
-	if err := a.sessions.Check(context.Background()); err != nil {
+	cfg, err := a.sessions.Check(context.Background())
+	if err != nil {
 		return velero.ResourceSelector{}, err
 	}
-	return a.selector, nil
+	if cfg == nil {
+		return a.selector, nil
+	}
+	sel := selectFrom(a.selector.IncludedResources, cfg.Resources())
+	if len(sel.ExcludedResources) > 0 {
+		a.log.WithField("action", a.name).Info("no rule of this restore's configuration concerns the resources this action serves; it is not called")
+	} else if len(sel.IncludedResources) < len(a.selector.IncludedResources) {
+		a.log.WithFields(logrus.Fields{"action": a.name, "resources": strings.Join(sel.IncludedResources, ",")}).
+			Info("the rules of this restore's configuration concern only these of the action's resources")
+	}
+	return sel, nil
 }
 
-// Execute runs the restore's pipeline over one item.
+// selectFrom selects the family's resources that are wanted. An empty IncludedResources means every
+// resource to Velero, so a family that serves none of them includes and excludes its own: exclusion
+// wins.
+func selectFrom(family, wanted []string) velero.ResourceSelector {
+	var in []string
+	for _, r := range family {
+		if slices.Contains(wanted, r) {
+			in = append(in, r)
+		}
+	}
+	if len(in) == 0 {
+		return velero.ResourceSelector{IncludedResources: family, ExcludedResources: family}
+	}
+	return velero.ResourceSelector{IncludedResources: in}
+}
+
+// Execute runs the restore's pipeline over one item. It writes to the restore log only for an item it
+// changed or skips, one line: Velero calls it for thousands of items.
 func (a *Action) Execute(in *velero.RestoreItemActionExecuteInput) (*velero.RestoreItemActionExecuteOutput, error) {
 	pipeline, err := a.sessions.Pipeline(context.Background(), in.Restore)
 	if err != nil {
@@ -71,16 +104,19 @@ func (a *Action) Execute(in *velero.RestoreItemActionExecuteInput) (*velero.Rest
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", obj.GetKind(), transform.Key(obj), err)
 	}
+	output := &velero.RestoreItemActionExecuteOutput{UpdatedItem: obj}
 	if len(out.Notes) == 0 && out.Skip == "" {
-		return velero.NewRestoreItemActionExecuteOutput(obj), nil
+		return output, nil
 	}
 	log := a.log.WithFields(logrus.Fields{"restore": in.Restore.Name, "kind": obj.GetKind(), "name": transform.Key(obj)})
-	for _, n := range out.Notes {
-		log.Info(n)
-	}
 	if out.Skip != "" {
-		log.WithField("reason", out.Skip).Info("not restored")
-		return velero.NewRestoreItemActionExecuteOutput(obj).WithoutRestore(), nil
+		log = log.WithField("notRestored", out.Skip)
+		output.SkipRestore = true
 	}
-	return velero.NewRestoreItemActionExecuteOutput(obj), nil
+	msg := strings.Join(out.Notes, "; ")
+	if msg == "" {
+		msg = "not restored"
+	}
+	log.Info(msg)
+	return output, nil
 }

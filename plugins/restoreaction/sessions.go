@@ -45,6 +45,8 @@ type session struct {
 	mu       sync.Mutex
 	built    bool
 	pipeline transform.Pipeline
+	// config is the configuration the pipeline was built from.
+	config restoreconfig.Config
 	// refused is the restore's invalid configuration, final once found.
 	refused error
 	// failures counts the items that found the reads failing; the restore log says so on the first.
@@ -56,29 +58,37 @@ func NewSessions(reader Reader, log logrus.FieldLogger) *Sessions {
 	return &Sessions{reader: reader, log: log, sessions: map[types.UID]*session{}}
 }
 
-// Check validates the configuration of the restore Velero is starting. Velero asks every action which
-// items it applies to once, before restoring any item, and a failure there ends the restore with our
-// error and nothing restored: that is how an invalid configuration fails a restore at its start. A read
-// that fails here does not fail the restore: each item tries again. Velero runs one restore at a time;
-// should it ever run several, the check is left to each item.
-func (s *Sessions) Check(ctx context.Context) error {
+// Check validates the configuration of the restore Velero is starting and returns it. Velero asks
+// every action which items it applies to once, before restoring any item, and a failure there ends the
+// restore with our error and nothing restored: that is how an invalid configuration fails a restore at
+// its start. When the configuration cannot be known (the restores cannot be listed, more than one is in
+// progress, the reads fail) Check returns nil and says so in the log: the actions then apply to every
+// resource they serve, since Velero asks only once and an item left out could not be helped later,
+// and each item builds the pipeline itself. Velero runs one restore at a time; should it ever run
+// several, the check is left to each item.
+func (s *Sessions) Check(ctx context.Context) (*restoreconfig.Config, error) {
 	ctx, cancel := context.WithTimeout(ctx, readTimeout)
 	defer cancel()
 	restores, err := s.reader.InProgressRestores(ctx)
 	if err != nil {
 		// Not knowing which restore this is must not fail it: the items still get their pipeline.
-		s.log.WithError(err).Warn("cannot list restores in progress; configuration is checked on the first item")
-		return nil
+		s.log.WithError(err).Warn("cannot list restores in progress: our restore item actions apply to every resource they serve, and the configuration is checked on the first item")
+		return nil, nil
 	}
 	if len(restores) != 1 {
-		s.log.WithField("restores", len(restores)).Debug("not exactly one restore in progress; configuration is checked on the first item")
-		return nil
+		s.log.WithField("restores", len(restores)).Warn("not exactly one restore in progress: our restore item actions apply to every resource they serve, and the configuration is checked on the first item")
+		return nil, nil
 	}
-	_, err = s.Pipeline(ctx, &restores[0])
-	if err != nil && !isConfigError(err) {
-		return nil
+	if _, err = s.Pipeline(ctx, &restores[0]); err != nil {
+		if isConfigError(err) {
+			return nil, err
+		}
+		// Pipeline has said why in the log, once for the restore.
+		s.log.WithField("restore", restores[0].Name).Warn("the restore configuration cannot be read: our restore item actions apply to every resource they serve")
+		return nil, nil
 	}
-	return err
+	cfg := s.session(restores[0].UID).builtConfig()
+	return &cfg, nil
 }
 
 // Pipeline returns the restore's pipeline, building it on first use. An invalid configuration is
@@ -92,11 +102,11 @@ func (s *Sessions) Pipeline(ctx context.Context, restore *velerov1.Restore) (tra
 	}
 	ctx, cancel := context.WithTimeout(ctx, readTimeout)
 	defer cancel()
-	pipeline, err := s.buildRetrying(ctx, restore)
+	pipeline, cfg, err := s.buildRetrying(ctx, restore)
 	log := s.log.WithField("restore", restore.Name)
 	switch {
 	case err == nil:
-		ss.built, ss.pipeline = true, pipeline
+		ss.built, ss.pipeline, ss.config = true, pipeline, cfg
 		if ss.failures > 0 {
 			log.WithField("failedItems", ss.failures).Info("restore configuration and target cluster read; the rules apply from now on")
 		}
@@ -123,23 +133,30 @@ func isConfigError(err error) bool {
 
 // buildRetrying builds the pipeline, trying the reads again after a failure; a configuration error is
 // not retried.
-func (s *Sessions) buildRetrying(ctx context.Context, restore *velerov1.Restore) (transform.Pipeline, error) {
+func (s *Sessions) buildRetrying(ctx context.Context, restore *velerov1.Restore) (transform.Pipeline, restoreconfig.Config, error) {
 	delays := s.RetryDelays
 	if delays == nil {
 		delays = DefaultRetryDelays
 	}
 	for attempt := 0; ; attempt++ {
-		pipeline, err := s.build(ctx, restore)
+		pipeline, cfg, err := s.build(ctx, restore)
 		if err == nil || isConfigError(err) || attempt == len(delays) {
-			return pipeline, err
+			return pipeline, cfg, err
 		}
 		s.log.WithField("restore", restore.Name).WithError(err).Debug("reading for the restore rules failed; trying again")
 		select {
 		case <-ctx.Done():
-			return nil, errors.Join(err, ctx.Err())
+			return nil, restoreconfig.Config{}, errors.Join(err, ctx.Err())
 		case <-time.After(delays[attempt]):
 		}
 	}
+}
+
+// builtConfig returns the configuration the session's pipeline was built from.
+func (ss *session) builtConfig() restoreconfig.Config {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.config
 }
 
 func (s *Sessions) session(uid types.UID) *session {
@@ -158,31 +175,33 @@ func (s *Sessions) session(uid types.UID) *session {
 	return ss
 }
 
-func (s *Sessions) build(ctx context.Context, restore *velerov1.Restore) (transform.Pipeline, error) {
+func (s *Sessions) build(ctx context.Context, restore *velerov1.Restore) (transform.Pipeline, restoreconfig.Config, error) {
+	var none restoreconfig.Config
 	global, err := s.reader.GlobalConfig(ctx)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	var own *restoreconfig.Source
 	if name := restore.Labels[restoreconfig.RestoreLabel]; name != "" {
 		own, err = s.reader.ConfigMap(ctx, name)
 		if errors.Is(err, ErrNoConfigMap) {
-			return nil, &restoreconfig.Error{ConfigMap: name, Err: fmt.Errorf(
+			return nil, none, &restoreconfig.Error{ConfigMap: name, Err: fmt.Errorf(
 				"restore %s names it in its %s label, but no such configmap exists in the velero namespace",
 				restore.Name, restoreconfig.RestoreLabel)}
 		}
 		if err != nil {
-			return nil, err
+			return nil, none, err
 		}
 	}
 	cfg, err := restoreconfig.Load(global, own)
 	if err != nil {
-		return nil, err
+		return nil, none, err
 	}
 	cluster, err := s.reader.Cluster(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read target cluster: %w", err)
+		return nil, none, fmt.Errorf("read target cluster: %w", err)
 	}
 	preserve := restore.Spec.PreserveNodePorts != nil && *restore.Spec.PreserveNodePorts
-	return cfg.Pipeline(cluster, restoreconfig.Restore{PreserveNodePorts: preserve}, transform.NewPVReplacements())
+	pipeline, err := cfg.Pipeline(cluster, restoreconfig.Restore{PreserveNodePorts: preserve}, transform.NewPVReplacements())
+	return pipeline, cfg, err
 }

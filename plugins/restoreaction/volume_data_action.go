@@ -27,9 +27,11 @@ import (
 // after that family's too, so it sees the claim with its converted class and final name either way.
 const VolumeDataActionName = "csdr.io/restore-volume-data"
 
-// Clients gives the action its Kubernetes client: one that knows the csdr.io kinds.
+// Clients gives the action its Kubernetes client, one that knows the csdr.io kinds, and the Velero
+// namespace.
 type Clients interface {
 	Client() (kbclient.Client, error)
+	Namespace() string
 }
 
 // VolumeDataAction is the restore item action on claims backed up through HBR: it records the restore
@@ -49,11 +51,6 @@ func NewVolumeDataAction(clients Clients, log logrus.FieldLogger) *VolumeDataAct
 
 // Name implements riav2.RestoreItemAction.
 func (a *VolumeDataAction) Name() string { return VolumeDataActionName }
-
-// AppliesTo implements riav2.RestoreItemAction.
-func (a *VolumeDataAction) AppliesTo() (velero.ResourceSelector, error) {
-	return velero.ResourceSelector{IncludedResources: []string{"persistentvolumeclaims"}}, nil
-}
 
 // Execute implements riav2.RestoreItemAction. A claim the backup did not send through HBR (no
 // FilesystemBackupAnnotation) is returned as it came. For the others it records the restore with the

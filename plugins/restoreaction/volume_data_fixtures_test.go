@@ -27,6 +27,8 @@ type staticClients struct {
 
 func (s staticClients) Client() (kbclient.Client, error) { return s.c, s.err }
 
+func (s staticClients) Namespace() string { return "velero" }
+
 func testScheme(t *testing.T) *runtime.Scheme {
 	t.Helper()
 	s := runtime.NewScheme()
