@@ -189,7 +189,7 @@ verify: $(CONTROLLER_GEN) $(KUBECTL) ## Fail if go mod tidy (here and in e2e/com
 	exit $$fail
 
 .PHONY: bench
-bench: components ## Upload throughput vs raw PUT (LAN, WAN), plugin memory, 50-disk-PV backup, 10,000-item restore with/without our actions, HBR backup of 1 GiB in 10,000 files vs a copy and its incremental bytes, 20 HBR volumes through csdr-controller vs the per-node limit, backup sync of a 1,000-backup vault with and without the shared-vault index.
+bench: components ## Upload vs one streamed PUT (loopback, with a CPU hog, WAN per connection, shared uplink) and the plugin's peak RSS, 50-disk-PV backup, 10,000-item restore with/without our actions, HBR backup of 1 GiB in 10,000 files vs a copy and its incremental bytes, 20 HBR volumes through csdr-controller vs the per-node limit, backup sync of a 1,000-backup vault with and without the shared-vault index.
 	$(GO) test $(TRIMPATH) -run='^$$' -bench=. $(BENCH_FLAGS) -timeout $(BENCH_TIMEOUT) ./e2e/bench/...
 
 ##@ Release
