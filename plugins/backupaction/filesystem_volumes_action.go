@@ -47,6 +47,7 @@ type FilesystemVolumesAction struct {
 	// served caches, per backup, whether the cluster serves FilesystemBackups: asked once per backup,
 	// and the "not installed" warning is logged once per backup.
 	served map[types.UID]bool
+	pods   claimPods
 }
 
 var recordResource = v1alpha1.Resource("filesystembackups")
@@ -126,7 +127,7 @@ func finalizing(backup *velerov1.Backup) bool {
 // decide asks fsbackup whose the claim's data is and, when it is HBR's, creates its record.
 func (a *FilesystemVolumesAction) decide(ctx context.Context, c crclient.Client, pvc *corev1.PersistentVolumeClaim,
 	backup *velerov1.Backup, log logrus.FieldLogger) (*v1alpha1.FilesystemBackup, error) {
-	claim, err := claimOf(ctx, c, pvc)
+	claim, err := claimOf(ctx, c, &a.pods, backup, pvc)
 	if err != nil {
 		return nil, err
 	}

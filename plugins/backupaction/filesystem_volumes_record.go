@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 	"github.com/vmware-tanzu/velero/pkg/label"
@@ -23,7 +21,7 @@ var errRecordTaken = errors.New("one of that name exists for another backup or c
 
 // claimOf gathers what Decide reads: the claim's volume (nil while there is none) and the pods of its
 // namespace that mount it.
-func claimOf(ctx context.Context, c crclient.Client, pvc *corev1.PersistentVolumeClaim) (fsbackup.Claim, error) {
+func claimOf(ctx context.Context, c crclient.Client, pods *claimPods, backup *velerov1.Backup, pvc *corev1.PersistentVolumeClaim) (fsbackup.Claim, error) {
 	claim := fsbackup.Claim{PVC: pvc}
 	if name := pvc.Spec.VolumeName; name != "" {
 		pv := &corev1.PersistentVolume{}
@@ -34,27 +32,12 @@ func claimOf(ctx context.Context, c crclient.Client, pvc *corev1.PersistentVolum
 			return fsbackup.Claim{}, fmt.Errorf("get persistentvolume %s of claim %s/%s: %w", name, pvc.Namespace, pvc.Name, err)
 		}
 	}
-	pods := &corev1.PodList{}
-	if err := c.List(ctx, pods, crclient.InNamespace(pvc.Namespace)); err != nil {
-		return fsbackup.Claim{}, fmt.Errorf("list pods of namespace %s: %w", pvc.Namespace, err)
+	mounting, err := pods.mounting(ctx, c, backup, pvc)
+	if err != nil {
+		return fsbackup.Claim{}, err
 	}
-	for _, pod := range pods.Items {
-		if mounts(&pod, pvc.Name) {
-			claim.Pods = append(claim.Pods, pod)
-		}
-	}
-	// The hint and the tests want one answer for the same pods, whatever order the API lists them in.
-	slices.SortFunc(claim.Pods, func(a, b corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
+	claim.Pods = mounting
 	return claim, nil
-}
-
-func mounts(pod *corev1.Pod, claim string) bool {
-	for _, v := range pod.Spec.Volumes {
-		if v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == claim {
-			return true
-		}
-	}
-	return false
 }
 
 // newRecord is the FilesystemBackup of a claim HBR copies. Its name is the operation ID, found again
