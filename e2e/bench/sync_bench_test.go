@@ -138,7 +138,7 @@ pairs:
 				have := sets.New[string]()
 				runs["first sync, "+label] = append(runs["first sync, "+label], vault.sync(b, cluster, have))
 				runs["steady sync, "+label] = append(runs["steady sync, "+label], vault.sync(b, cluster, have))
-				// The same sync with a vault 40 ms away per request, where the number of requests tells.
+				// The same sync with a vault 40 ms away (round-trip time), where the number of requests tells.
 				em.Faults().SetNetwork(wanDelay, 0)
 				runs["steady sync WAN, "+label] = append(runs["steady sync WAN, "+label], vault.sync(b, cluster, have))
 				em.Faults().SetNetwork(0, 0)
@@ -189,7 +189,7 @@ func reportSync(b *testing.B, sum vaultSummary, runs map[string][]syncRun) {
 		}
 	}
 	fmt.Printf("  listed: backups the listing of backups/ returned; synced: backups read and created in the cluster "+
-		"(Completed, PartiallyFailed and Failed ones). WAN: %s added to every request. Velero's plugin process start and gRPC hop, "+
+		"(Completed, PartiallyFailed and Failed ones). WAN: %s round-trip time, paid by each request and once more by each new connection. Velero's plugin process start and gRPC hop, "+
 		"the same either way, are not included.\n", wanDelay)
 }
 
