@@ -56,13 +56,20 @@ func readPart(r io.Reader, buf []byte) (int, error) {
 
 func (c *client) putRequest(bucket, key string) *ossdk.PutObjectRequest {
 	req := &ossdk.PutObjectRequest{Bucket: &bucket, Key: &key, ContentType: ossdk.Ptr(contentType)}
+	req.ServerSideEncryption, req.ServerSideEncryptionKeyId = c.encryption()
+	return req
+}
+
+// encryption is the server-side encryption every object we write asks for, as the SDK's request
+// fields take it: nil leaves a header out.
+func (c *client) encryption() (algorithm, kmsKeyID *string) {
 	if c.enc.Algorithm != "" {
-		req.ServerSideEncryption = ossdk.Ptr(c.enc.Algorithm)
+		algorithm = ossdk.Ptr(c.enc.Algorithm)
 	}
 	if c.enc.KMSKeyID != "" {
-		req.ServerSideEncryptionKeyId = ossdk.Ptr(c.enc.KMSKeyID)
+		kmsKeyID = ossdk.Ptr(c.enc.KMSKeyID)
 	}
-	return req
+	return algorithm, kmsKeyID
 }
 
 // contentType is what every object we write is: Velero's files are tarballs, gzipped JSON and JSON,

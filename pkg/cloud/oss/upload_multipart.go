@@ -70,12 +70,7 @@ func (c *client) removeQuietly(bucket, key string) {
 
 func (c *client) initiateRequest(bucket, key string) *ossdk.InitiateMultipartUploadRequest {
 	req := &ossdk.InitiateMultipartUploadRequest{Bucket: &bucket, Key: &key, ContentType: ossdk.Ptr(contentType)}
-	if c.enc.Algorithm != "" {
-		req.ServerSideEncryption = ossdk.Ptr(c.enc.Algorithm)
-	}
-	if c.enc.KMSKeyID != "" {
-		req.ServerSideEncryptionKeyId = ossdk.Ptr(c.enc.KMSKeyID)
-	}
+	req.ServerSideEncryption, req.ServerSideEncryptionKeyId = c.encryption()
 	return req
 }
 
