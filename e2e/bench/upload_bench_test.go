@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	ossdk "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/stretchr/testify/require"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/pluginhost"
@@ -129,7 +128,7 @@ func runUploadRow(b *testing.B, s *uploadServer, store putter, pid int, row uplo
 			wantCRC = info.CRC64
 		}
 		require.Equal(b, wantCRC, info.CRC64, "%s: both sides upload the same bytes", key)
-		_, err = sdk.DeleteObject(context.Background(), &ossdk.DeleteObjectRequest{Bucket: ossdk.Ptr(bucket), Key: ossdk.Ptr(key)})
+		err = sdk.Delete(context.Background(), bucket, key)
 		require.NoError(b, err)
 	}
 	for i := range row.pairs {

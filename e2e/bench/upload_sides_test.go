@@ -10,12 +10,11 @@ import (
 	"runtime/pprof"
 	"testing"
 
-	ossdk "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
-	osscreds "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 	"github.com/sirupsen/logrus"
 	"github.com/stretchr/testify/require"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/e2e/pluginhost"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 )
 
 // patternBlock is one random MiB every benchmark stream cycles through: cheap to produce, so the
@@ -46,15 +45,9 @@ func (p *pattern) Read(dst []byte) (int, error) {
 	return c, nil
 }
 
-// newBaselineSDK is the baseline's client: the same SDK as the plugin's, set up as the plugin sets its own
-// (V4 signatures, CRC-64 checked on upload, the SDK's transport), on a fresh connection.
-func newBaselineSDK(url string) *ossdk.Client {
-	return ossdk.NewClient(ossdk.LoadDefaultConfig().
-		WithRegion("cn-hangzhou").
-		WithEndpoint(url).
-		WithCredentialsProvider(osscreds.NewStaticCredentialsProvider(ak, sk)).
-		WithSignatureVersion(ossdk.SignatureVersionV4))
-}
+// newBaselineSDK is the baseline's client: the same SDK as the plugin's, set up as the plugin sets its own,
+// on a fresh connection.
+func newBaselineSDK(url string) *oss.Baseline { return oss.NewBaseline(url, "cn-hangzhou", ak, sk) }
 
 // streamedPut is the baseline: one PutObject of the whole stream, as a plugin that hands Velero's
 // reader to the SDK does. Its connection is made under its label, so the CPU of writing the body
@@ -62,10 +55,7 @@ func newBaselineSDK(url string) *ossdk.Client {
 func streamedPut(url, key string, size int64) error {
 	var err error
 	pprof.Do(context.Background(), pprof.Labels(uploadCPULabel, "client: SDK PutObject"), func(ctx context.Context) {
-		_, err = newBaselineSDK(url).PutObject(ctx, &ossdk.PutObjectRequest{
-			Bucket: ossdk.Ptr(bucket), Key: ossdk.Ptr(key), Body: newPattern(size),
-			ContentType: ossdk.Ptr("application/octet-stream"),
-		})
+		err = newBaselineSDK(url).Put(ctx, bucket, key, newPattern(size))
 	})
 	return err
 }
