@@ -33,7 +33,7 @@ const (
 
 // restorePairsVar sets how many pairs of restores each iteration times. Unset, the benchmark runs a
 // first pair (C, B) and then a second (B, C), which spreads what grows from restore to restore evenly
-// over both plugins, only if the first pair's times say the second fits in the budget (restoreCap):
+// over both plugins, but the second only if the first pair's times say it fits in the budget (restoreCap):
 // on two idle CPUs the benchmark then takes about 13 minutes, on a slow or busy machine it stops after
 // one pair and says why. An environment variable rather than a test flag, because `make bench` puts
 // BENCH_FLAGS before the package.
@@ -82,10 +82,14 @@ func (t *restoreTarget) plugin() string {
 	return "without actions"
 }
 
-// noNodes keeps the benchmark's clusters without nodes: its thousands of Pods stay Pending, as before
-// clusters had nodes, so kwok does not run them in the middle of the measured restores and the numbers
-// stay comparable with earlier runs.
-var noNodes = []harness.NodeSpec{}
+// restoreCluster is how the restore benchmark's clusters run: without nodes, so that kwok does not run its
+// thousands of Pods in the middle of the measured restores, and so without a scheduler, which could
+// place none of them and would only retry each one after every restore, writing its status and events.
+func restoreCluster(opts harness.ClusterOptions) harness.ClusterOptions {
+	opts.Nodes, opts.WithoutScheduler = []harness.NodeSpec{}, true
+	opts.VeleroServerArgs = veleroServerArgs
+	return opts
+}
 
 // derived are left out of the backup: the target's controllers make them again from the Deployments
 // and Services (restored ReplicaSets and endpoints would only be replaced, their owners' UIDs having
@@ -109,10 +113,12 @@ type restoreRun struct {
 // built without item actions. The restores come in pairs, each into a namespace of its own, and the
 // benchmark reports the ratio of their wall times and where the time goes.
 //
-// The first pair, C then B, runs on settled clusters. A second pair (RESTORE_BENCH_PAIRS=2) runs B then C,
-// each while a controller manager works through the restore before it (B2 after B1, C2 after B2), so
-// both see the same disturbance; and what grows with every restore (objects, pending claims the
-// controller manager syncs every 2 s) then grows evenly for both.
+// Every restore starts once the controllers have caught up with the restores before it, and runs while
+// the other target cluster is paused (harness.Cluster.Pause): a cluster that has restored 10,000
+// objects keeps its controller manager and API server busy with them, and on two cores that would be
+// measured with whichever restore runs beside it. The first pair runs C then B; a second pair
+// (RESTORE_BENCH_PAIRS=2) B then C, so that what grows in a cluster with every restore (objects,
+// pending claims the controller manager syncs every 2 s) grows evenly for both plugins.
 func BenchmarkRestoreOf10000Items(b *testing.B) {
 	pairs, asked := restorePairs(b)
 	require.LessOrEqual(b, b.N*pairs*ipServicesPerRestore, clusterIPs,
@@ -146,7 +152,7 @@ func BenchmarkRestoreOf10000Items(b *testing.B) {
 	cloud, err := s.StartCloud(ctx, restoreVault)
 	require.NoError(b, err)
 	setupStart := time.Now()
-	a, err := s.StartClusterWith(ctx, "a", harness.ClusterOptions{VeleroServerArgs: veleroServerArgs, Nodes: noNodes})
+	a, err := s.StartClusterWith(ctx, "a", restoreCluster(harness.ClusterOptions{}))
 	require.NoError(b, err)
 	require.NoError(b, a.InstallVelero(ctx))
 	// Our CRDs, as deploy/ installs them with the plugin (the controller is not started: the backup has
@@ -220,17 +226,13 @@ pairs:
 				}
 			}
 			pair++
-			// Odd pairs run C then B on settled clusters; even ones B then C, each right after the restore
-			// before it.
-			order, settled := []*restoreTarget{without, with}, true
+			// Odd pairs run C then B; even ones B then C.
+			order := []*restoreTarget{without, with}
 			if pair%2 == 0 {
-				order, settled = []*restoreTarget{with, without}, false
+				order = []*restoreTarget{with, without}
 			}
 			for k, t := range order {
-				var waited time.Duration
-				if settled {
-					waited = settle(ctx, b, runs)
-				}
+				waited := settle(ctx, b, runs)
 				// The restores still required after this one, each about as long.
 				after := max(0, 2*required-len(runs)-1)
 				var limit time.Duration
@@ -288,8 +290,8 @@ func startTargets(ctx context.Context, s *harness.Session, cloud *harness.Cloud,
 }
 
 func startTarget(ctx context.Context, s *harness.Session, cloud *harness.Cloud, name, pluginDir string) (*restoreTarget, error) {
-	c, err := s.StartClusterWith(ctx, name, harness.ClusterOptions{PluginDir: pluginDir,
-		VeleroServerArgs: veleroServerArgs, APIServerArgs: targetAPIServerArgs, Nodes: noNodes})
+	c, err := s.StartClusterWith(ctx, name, restoreCluster(harness.ClusterOptions{PluginDir: pluginDir,
+		APIServerArgs: targetAPIServerArgs}))
 	if err != nil {
 		return nil, err
 	}
@@ -374,6 +376,11 @@ func restoreOnce(ctx context.Context, b *testing.B, s *harness.Session, bg *budg
 	}
 	logPath := t.cluster.VeleroServer().LogPath
 	offset := fileSize(logPath)
+	for _, other := range targets {
+		if other != t {
+			defer other.cluster.Pause()()
+		}
+	}
 	meter := startCPUMeter(s, t.cluster, clusters)
 	stepCtx, stopWatch := bg.watch(ctx, step{name: fmt.Sprintf("restore %s (%s)", t.plugin(), run.name), unit: "items",
 		total: items, after: after, limit: limit, done: func(ctx context.Context) (int, error) {

@@ -65,7 +65,7 @@ func report(b *testing.B, runs []restoreRun, backedUp int) {
 		}
 		fmt.Printf(" %+9.1f\n", meanOf(with, f)-meanOf(without, f))
 	}
-	fmt.Printf("    (\"other cluster\" is the idle target and its velero server; with-w/o is the difference of the means)\n")
+	fmt.Printf("    (\"other cluster\" is the other target, paused, and its velero server; with-w/o is the difference of the means)\n")
 	fmt.Printf("\n  our action calls per restore: %.0f (%s)\n", ourCalls, ourCallsByResource(with, without))
 	if ourCalls > 0 {
 		fmt.Printf("  per call of our actions: %+.2f ms of wall time, %.2f ms of our plugin's CPU, %+.2f ms of velero server's CPU\n",

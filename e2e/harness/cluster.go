@@ -77,6 +77,10 @@ type ClusterOptions struct {
 	// given twice wins), and ControllerEnv to its environment (KEY=value), as a Deployment would set them.
 	ControllerArgs []string
 	ControllerEnv  []string
+	// WithoutScheduler leaves kube-scheduler out. In a cluster without nodes it can place no Pod, and
+	// would only try each one again, record that it failed and update its status, which a benchmark
+	// would measure with the cluster.
+	WithoutScheduler bool
 }
 
 // StartCluster starts a control plane named name and waits until it serves and its controllers run.
@@ -227,6 +231,26 @@ func (c *Cluster) run(ctx context.Context, stdin io.Reader, bin string, global, 
 		return out.String(), fmt.Errorf("%s %s (cluster %s): %w\n%s", filepath.Base(bin), strings.Join(args, " "), c.Name, err, out.String())
 	}
 	return out.String(), nil
+}
+
+// Pause stops every process of the cluster, velero server's plugins included, until the returned
+// function resumes them: a benchmark timing another cluster keeps this one's controllers from taking
+// the CPU meanwhile.
+func (c *Cluster) Pause() (resume func()) {
+	var paused []*Process
+	procs := c.session.Procs.All()
+	// Newest first, so that clients stop before the servers they call; resumed oldest first.
+	for i := len(procs) - 1; i >= 0; i-- {
+		if p := procs[i]; strings.HasPrefix(p.Name, c.Name+"/") && p.ExitError() == nil {
+			p.Pause()
+			paused = append(paused, p)
+		}
+	}
+	return func() {
+		for i := len(paused) - 1; i >= 0; i-- {
+			paused[i].Resume()
+		}
+	}
 }
 
 // Stop stops the cluster's processes, Velero first.

@@ -13,7 +13,11 @@ import (
 // kwok) all at once, creates the nodes meanwhile, and then waits for what tests rely on: the default
 // ServiceAccount and every node Ready. Nothing waits for one component before starting the next.
 func (c *Cluster) startWorkers(ctx context.Context, planned []plannedNode) error {
-	for _, start := range []func() error{c.startControllerManager, c.startScheduler, c.startKwok} {
+	starts := []func() error{c.startControllerManager, c.startKwok}
+	if !c.opts.WithoutScheduler {
+		starts = append(starts, c.startScheduler)
+	}
+	for _, start := range starts {
 		if err := start(); err != nil {
 			return err
 		}

@@ -104,6 +104,8 @@ func (p *Process) Stop() {
 	default:
 	}
 	_ = syscall.Kill(-p.PID(), syscall.SIGTERM)
+	// A paused group would only see its SIGTERM once continued, and get killed after the grace period.
+	_ = syscall.Kill(-p.PID(), syscall.SIGCONT)
 	select {
 	case <-p.done:
 	case <-time.After(p.grace):
@@ -111,6 +113,13 @@ func (p *Process) Stop() {
 	_ = syscall.Kill(-p.PID(), syscall.SIGKILL)
 	<-p.done
 }
+
+// Pause stops the process and the rest of its group (SIGSTOP) until Resume: they keep their state and
+// connections but use no CPU.
+func (p *Process) Pause() { _ = syscall.Kill(-p.PID(), syscall.SIGSTOP) }
+
+// Resume continues a paused process group.
+func (p *Process) Resume() { _ = syscall.Kill(-p.PID(), syscall.SIGCONT) }
 
 // Kill ends the process group at once, as a crash would.
 func (p *Process) Kill() {

@@ -91,3 +91,42 @@ func TestWaitWhileRunningReportsAnyExitedProcess(t *testing.T) {
 	assert.Contains(t, err.Error(), "no stages")
 	require.NoError(t, ps.StopAll())
 }
+
+// Pausing a cluster stops its processes and their children, and nothing of another cluster.
+func TestPauseStopsTheClusterAndItsChildrenOnly(t *testing.T) {
+	s := &Session{Procs: Processes{StopGrace: time.Second}}
+	dir := t.TempDir()
+	childPID := filepath.Join(dir, "child.pid")
+	parent, err := s.Procs.Start("x/velero-server", filepath.Join(dir, "v.log"), os.Environ(), "/bin/sh", "-c",
+		`sleep 300 & echo $! > `+childPID+`; wait`)
+	require.NoError(t, err)
+	other, err := s.Procs.Start("y/etcd", filepath.Join(dir, "e.log"), os.Environ(), "/bin/sh", "-c", "sleep 300")
+	require.NoError(t, err)
+	var child int
+	require.NoError(t, waitFor(context.Background(), 10*time.Second, "child", parent, func(context.Context) error {
+		var err error
+		child, err = readPIDFile(childPID)
+		return err
+	}))
+	stopped := func(pid int) bool {
+		for _, p := range procfs.List() {
+			if p.PID == pid {
+				return p.State == 'T'
+			}
+		}
+		return false
+	}
+	c := &Cluster{Name: "x", session: s}
+	resume := c.Pause()
+	assert.Eventually(t, func() bool { return stopped(parent.PID()) && stopped(child) }, 10*time.Second, 10*time.Millisecond,
+		"velero server and its plugin are stopped")
+	assert.False(t, stopped(other.PID()), "another cluster's process runs on")
+	resume()
+	assert.Eventually(t, func() bool { return !stopped(parent.PID()) && !stopped(child) }, 10*time.Second, 10*time.Millisecond,
+		"both run again")
+
+	c.Pause()
+	start := time.Now()
+	require.NoError(t, s.Procs.StopAll())
+	assert.Less(t, time.Since(start), s.Procs.StopGrace, "a paused process is continued to see its SIGTERM")
+}
