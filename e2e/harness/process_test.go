@@ -94,7 +94,7 @@ func TestWaitWhileRunningReportsAnyExitedProcess(t *testing.T) {
 
 // Pausing a cluster stops its processes and their children, and nothing of another cluster.
 func TestPauseStopsTheClusterAndItsChildrenOnly(t *testing.T) {
-	s := &Session{Procs: Processes{StopGrace: time.Second}}
+	s := &Session{Procs: Processes{StopGrace: 5 * time.Second}}
 	dir := t.TempDir()
 	childPID := filepath.Join(dir, "child.pid")
 	parent, err := s.Procs.Start("x/velero-server", filepath.Join(dir, "v.log"), os.Environ(), "/bin/sh", "-c",
