@@ -20,20 +20,10 @@ import (
 // and then proves nothing of it is left.
 func TestStopAllEndsChildrenToo(t *testing.T) {
 	ps := Processes{StopGrace: time.Second}
-	dir := t.TempDir()
-	childPID := filepath.Join(dir, "child.pid")
 	// The parent ignores SIGTERM, so only the SIGKILL after the grace period ends it... and a child in
 	// its group must end with it. "started" is logged before the PID file is written, so it is in the log
 	// by the time the test reads the PID.
-	p, err := ps.Start("parent", filepath.Join(dir, "parent.log"), os.Environ(), "/bin/sh", "-c",
-		`trap "" TERM; echo started; sleep 300 & echo $! > `+childPID+`; wait`)
-	require.NoError(t, err)
-	var child int
-	require.NoError(t, waitFor(context.Background(), 10*time.Second, "child", p, func(context.Context) error {
-		var err error
-		child, err = readPIDFile(childPID)
-		return err
-	}))
+	p, child := startWithChild(t, &ps, "parent", `trap "" TERM; echo started; `)
 	assert.Len(t, ps.Survivors(), 2)
 	assert.ElementsMatch(t, []int{p.PID(), child}, ps.PIDs())
 
@@ -48,6 +38,24 @@ func TestStopAllEndsChildrenToo(t *testing.T) {
 	}
 	assert.Contains(t, tail(p.LogPath, 5), "started")
 	assert.ErrorContains(t, p.ExitError(), "signal: killed", "SIGTERM was ignored, so SIGKILL ended the parent")
+}
+
+// startWithChild starts a shell that runs prelude, then a child in its group, and waits for it; it
+// returns the shell and the child's PID.
+func startWithChild(t *testing.T, ps *Processes, name, prelude string) (*Process, int) {
+	t.Helper()
+	dir := t.TempDir()
+	childPID := filepath.Join(dir, "child.pid")
+	p, err := ps.Start(name, filepath.Join(dir, "parent.log"), os.Environ(), "/bin/sh", "-c",
+		prelude+`sleep 300 & echo $! > `+childPID+`; wait`)
+	require.NoError(t, err)
+	var child int
+	require.NoError(t, waitFor(context.Background(), 10*time.Second, "child", p, func(context.Context) error {
+		var err error
+		child, err = readPIDFile(childPID)
+		return err
+	}))
+	return p, child
 }
 
 // readPIDFile reads a PID that a shell writes with "echo $! > file". The shell creates the file before
@@ -95,19 +103,9 @@ func TestWaitWhileRunningReportsAnyExitedProcess(t *testing.T) {
 // Pausing a cluster stops its processes and their children, and nothing of another cluster.
 func TestPauseStopsTheClusterAndItsChildrenOnly(t *testing.T) {
 	s := &Session{Procs: Processes{StopGrace: 5 * time.Second}}
-	dir := t.TempDir()
-	childPID := filepath.Join(dir, "child.pid")
-	parent, err := s.Procs.Start("x/velero-server", filepath.Join(dir, "v.log"), os.Environ(), "/bin/sh", "-c",
-		`sleep 300 & echo $! > `+childPID+`; wait`)
+	parent, child := startWithChild(t, &s.Procs, "x/velero-server", "")
+	other, err := s.Procs.Start("y/etcd", filepath.Join(t.TempDir(), "e.log"), os.Environ(), "/bin/sh", "-c", "sleep 300")
 	require.NoError(t, err)
-	other, err := s.Procs.Start("y/etcd", filepath.Join(dir, "e.log"), os.Environ(), "/bin/sh", "-c", "sleep 300")
-	require.NoError(t, err)
-	var child int
-	require.NoError(t, waitFor(context.Background(), 10*time.Second, "child", parent, func(context.Context) error {
-		var err error
-		child, err = readPIDFile(childPID)
-		return err
-	}))
 	stopped := func(pid int) bool {
 		for _, p := range procfs.List() {
 			if p.PID == pid {
