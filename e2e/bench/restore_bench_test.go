@@ -33,10 +33,10 @@ const (
 
 // restorePairsVar sets how many pairs of restores each iteration times. Unset, the benchmark runs a
 // first pair (C, B) and then a second (B, C), which spreads what grows from restore to restore evenly
-// over both plugins, but the second only if the first pair's times say it fits in the budget (restoreCap):
-// on two idle CPUs the benchmark then takes about 13 minutes, on a slow or busy machine it stops after
-// one pair and says why. An environment variable rather than a test flag, because `make bench` puts
-// BENCH_FLAGS before the package.
+// over both plugins, but the second only if the first pair's times say it fits in the budget
+// (restoreCap): on two idle CPUs the benchmark then takes about 25 minutes (32 with one of them kept
+// busy); on a slow machine it stops after one pair and says why. An environment variable rather than a
+// test flag, because `make bench` puts BENCH_FLAGS before the package.
 const restorePairsVar = "RESTORE_BENCH_PAIRS"
 
 // autoPairs is how many pairs the benchmark runs, time allowing, when restorePairsVar is unset.
