@@ -14,9 +14,6 @@ import (
 	"github.com/vmware-tanzu/velero/pkg/plugin/velero"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/restoreconfig"
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/transform"
 )
 
 // baselineAction names passThrough; Velero's plugin server takes only names of the form domain/name.
@@ -36,13 +33,7 @@ func (p *passThrough) Execute(in *velero.RestoreItemActionExecuteInput) (*velero
 // framework formats it. "baseline" is the same call of an action that changes nothing: what any
 // plugin's action costs per call, before its own work.
 func BenchmarkExecuteThroughVeleroGRPC(b *testing.B) {
-	reader := &fakeReader{cluster: restoreconfig.Cluster{
-		StorageClasses: map[string]transform.StorageClass{"alicloud-disk-essd": {Name: "alicloud-disk-essd",
-			Provisioner: "diskplugin.csi.alibabacloud.com", VolumeBindingMode: "WaitForFirstConsumer",
-			Parameters: map[string]string{"type": "cloud_essd"}}},
-		ServedAPIVersions: map[string]bool{"networking.k8s.io/v1": true, "batch/v1": true},
-	}, global: &restoreconfig.Source{Name: "velero/csdr-restore-config", Data: map[string]string{
-		"imageRegistryMapping": "docker.io/library/: registry.cn-beijing.aliyuncs.com/my-registry/\n"}}}
+	reader := benchReader()
 	log := logrus.New()
 	log.SetOutput(io.Discard)
 	log.SetFormatter(&logrus.JSONFormatter{DisableTimestamp: true, FieldMap: logrus.FieldMap{logrus.FieldKeyMsg: "@message"}})
