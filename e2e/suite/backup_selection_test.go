@@ -31,7 +31,7 @@ metadata: {name: sysns-probe, namespace: kube-public, labels: {csdr-e2e: sysns}}
 
 // System namespaces stay out of a backup of everything and come in when the backup names them.
 func TestSystemNamespacesOnlyWhenNamed(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	_, err := env.a.Kubectl(ctx(t), strings.NewReader(selectionObjects), "apply", "-f", "-")
 	require.NoError(t, err)
 	t.Cleanup(func() {

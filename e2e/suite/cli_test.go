@@ -18,7 +18,7 @@ import (
 // The velero CLI reads logs, resource lists and backup contents through the plugin's signed URLs: the
 // server hands out a URL and the CLI GETs it itself.
 func TestCLIReadsTheVaultThroughSignedURLs(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	deployWorkload(t, env.a, "cli-ns")
 	backup(t, env.a, "cli", "--include-namespaces", "cli-ns")
 

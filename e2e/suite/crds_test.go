@@ -28,7 +28,7 @@ import (
 // which must accept them (schemas, CEL rules and their cost) and then keep every field of a full record
 // (nothing pruned), apply defaults, refuse what the markers say is invalid, and print the columns.
 func TestCSDRCRDs(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	c := env.a
 	ns := installCSDRCRDs(t, c, "csdr-crds")
 

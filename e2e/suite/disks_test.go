@@ -77,7 +77,7 @@ spec:
 // Disk volumes move from cluster A in cn-hangzhou to cluster B in cn-beijing: snapshots in A, a copy
 // into cn-beijing, new disks of the same category and level, PVs pointed at them and at their zone.
 func TestDiskVolumesMoveToAnotherRegion(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	const ns = "disks-ns"
 	disks := []ecs.DiskSpec{
 		{Region: "cn-hangzhou", Zone: "cn-hangzhou-h", Category: "cloud_essd", PerformanceLevel: "PL2", SizeGiB: 500, Status: "In_use"},

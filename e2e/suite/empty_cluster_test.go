@@ -113,7 +113,7 @@ spec:
 // the restore, and every claim is judged by it (or, naming none, by the default class it gets): disk
 // claims come back 20Gi and ReadWriteOnce, bound claims bind again, and the restore log says why.
 func TestMigrationIntoAnEmptyCluster(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	a := env.a
 	_, err := a.Kubectl(ctx(t), strings.NewReader(classlessVolume), "apply", "-f", "-")
 	require.NoError(t, err)

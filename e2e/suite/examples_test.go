@@ -24,7 +24,7 @@ import (
 // (*.values.yaml) are not Kubernetes objects: TestHelmChartRendersOurValues applies what the chart
 // renders from them instead.
 func TestExamplesAreAcceptedByTheAPIServer(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	var files []string
 	require.NoError(t, filepath.WalkDir(filepath.Join(env.layout.Repo, "examples"), func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && isObjectsFile(path) {

@@ -25,7 +25,7 @@ const (
 )
 
 func TestBackupThroughAFlakyVault(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	require.NoError(t, createLocation(ctx(t), env.a, "faulty", faultyBucket, "ReadWrite"))
 	t.Cleanup(func() { _, _ = env.a.Velero(context.Background(), "backup-location", "delete", "faulty", "--confirm") })
 	require.NoError(t, env.a.WaitForLocation(ctx(t), "faulty", time.Minute))

@@ -22,6 +22,7 @@ import (
 // finds no volume where csdr-controller says by default (SOURCE_NOT_EXIST, ACK's words); with
 // KUBELET_ROOT_PATH=/data/kubelet/pods, as ACK's FAQ says to set it, the next backup succeeds.
 func TestFilesystemBackupUnderAnotherKubeletRoot(t *testing.T) {
+	parallel(t)
 	c, err := env.session.StartClusterWith(ctx(t), "k", harness.ClusterOptions{
 		Nodes: []harness.NodeSpec{{KubeletRoot: "/data/kubelet"}}})
 	if c != nil {

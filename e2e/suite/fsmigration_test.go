@@ -143,6 +143,7 @@ type fileFacts struct {
 // to disk and the others to NAS: every file's SHA-256, mode and size come back, and the pods run only
 // once their data is in.
 func TestFilesystemMigrationToASameRegionCluster(t *testing.T) {
+	parallel(t)
 	src, ns := env.a, "fs-migration"
 	writerNode := src.Nodes()[0].Name
 	apply(t, src, ns, fmt.Sprintf(migrationApp, ns, writerNode))

@@ -37,6 +37,7 @@ func TestListenersAreLoopbackOnly(t *testing.T) {
 // The demo is the product's main job; running it here keeps `make demo` from rotting. It starts an
 // emulator and two clusters of its own, and stops them.
 func TestDemo(t *testing.T) {
+	parallel(t)
 	var out bytes.Buffer
 	err := demo.Run(ctx(t), env.layout, &out)
 	if err != nil {

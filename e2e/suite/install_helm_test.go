@@ -29,7 +29,7 @@ const helmValues = "examples/helm/velero.values.yaml"
 // every object it renders. The objects go to a namespace of their own, so the running Velero's are
 // untouched; the harness installed Velero's CRDs, so the chart's are not rendered.
 func TestHelmChartRendersOurValues(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	const ns = "helm-velero"
 	chart, err := env.layout.VeleroChart(ctx(t))
 	require.NoError(t, err)
@@ -51,7 +51,7 @@ func TestHelmChartRendersOurValues(t *testing.T) {
 // The checks above can fail: a values file with one mistake of each kind a user makes renders (the
 // chart's schema leaves these keys open) and is refused, naming the mistake.
 func TestHelmChecksRefuseBrokenValues(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	chart, err := env.layout.VeleroChart(ctx(t))
 	require.NoError(t, err)
 	tests := []struct {

@@ -19,7 +19,7 @@ import (
 // falls through to RRSA's variables, and the ServiceAccount carries the role annotation ACK's pod
 // identity webhook reads.
 func TestHelmKeylessValues(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	chart, err := env.layout.VeleroChart(ctx(t))
 	require.NoError(t, err)
 	values := readValues(t, filepath.Join(env.layout.Repo, helmValues))
@@ -56,7 +56,7 @@ func TestHelmKeylessValues(t *testing.T) {
 // Helm checks values against the chart's values.schema.json before it renders anything, so a
 // mistyped chart setting fails helm template (and helm install) outright.
 func TestHelmRefusesValuesOutsideTheChartSchema(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	chart, err := env.layout.VeleroChart(ctx(t))
 	require.NoError(t, err)
 	values := readValues(t, filepath.Join(env.layout.Repo, helmValues))

@@ -27,7 +27,7 @@ const installReadme = "examples/velero-install/README.md"
 // velero container finds the credentials where our credentials layer reads them, the plugins accept the
 // location configs, and the API server accepts the whole install.
 func TestInstallWithPlugins(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	c := env.a
 	installs := commandsOf(readmeCommands(t, installReadme, "## 2. Install"), "velero", "install")
 	require.Len(t, installs, 1)
@@ -88,7 +88,7 @@ func TestInstallWithPlugins(t *testing.T) {
 // own at install, then the source's location, read-only, and a snapshot location of the source's name,
 // created with the README's commands.
 func TestInstallMigrationTarget(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	c := env.a
 	const ns = "install-target"
 	cmds := readmeCommands(t, installReadme, "## 3. Migrate: restore in another cluster")

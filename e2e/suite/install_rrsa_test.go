@@ -27,7 +27,7 @@ const rrsaReadme = "examples/rrsa/README.md"
 // ServiceAccount as serviceaccount.yaml does and mounts no credentials, and the controller's
 // kustomization is deploy/ without the credentials file, accepted by the API server.
 func TestInstallRRSA(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	c := env.a
 	installs := commandsOf(readmeCommands(t, rrsaReadme, "## 3. Install"), "velero", "install")
 	require.Len(t, installs, 1)

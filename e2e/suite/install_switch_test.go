@@ -23,7 +23,7 @@ import (
 // from `velero install --plugins <its image>` (its README) or from its install/01-velero.yaml, whose init
 // container is named velero-plugin-alibabacloud.
 func TestInstallSwitchWithPluginCommands(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	c := env.a
 	installs := commandsOf(readmeCommands(t, installReadme, "## 2. Install"), "velero", "install")
 	require.Len(t, installs, 1)

@@ -45,7 +45,7 @@ volumeBindingMode: Immediate
 // pinned to nodes, a LoadBalancer on a reused SLB, a batch/v1beta1 CronJob) reaches cluster B through the vault and is restored
 // with the annotated example configuration: every object is created and equals what we expect.
 func TestLegacyBackupRestoresIntoATodaysCluster(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	const name = "legacy-shop-2021"
 	objs, err := legacybackup.App()
 	require.NoError(t, err)

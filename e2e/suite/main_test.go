@@ -49,6 +49,9 @@ func TestMain(m *testing.M) {
 }
 
 func run(ctx context.Context, m *testing.M) (code int, err error) {
+	if err := takeOverParallel(); err != nil {
+		return 1, err
+	}
 	layout, err := harness.FindLayout()
 	if err != nil {
 		return 1, err

@@ -20,6 +20,7 @@ import (
 // its pod wrote before the backup are in its volume in B, byte for byte; what it wrote after the
 // backup is not.
 func TestDiskBytesSurviveMigration(t *testing.T) {
+	parallel(t)
 	const ns = "bytes-migrate"
 	manifest := fmt.Sprintf(statefulDB, ns, alibaba.DiskCSIDriver)
 	apply(t, env.a, ns, manifest)

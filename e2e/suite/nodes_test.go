@@ -69,6 +69,7 @@ func TestPodsRunOnNodes(t *testing.T) {
 // A node can keep its kubelet elsewhere than /var/lib/kubelet, as some ACK node pools do; its directory
 // has that root, and the default one does not exist there.
 func TestNodeWithCustomKubeletRoot(t *testing.T) {
+	parallel(t)
 	c, err := env.session.StartClusterWith(ctx(t), "custom-root", harness.ClusterOptions{Region: "cn-shanghai",
 		Nodes: []harness.NodeSpec{{Name: "data-node", KubeletRoot: "/data/kubelet", Labels: map[string]string{"pool": "data"}}}})
 	if c != nil {

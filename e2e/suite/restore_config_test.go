@@ -22,7 +22,7 @@ import (
 // An invalid restore configuration fails the restore before any item is restored, with an error that
 // names the ConfigMap and the rule, as `velero restore describe` shows it.
 func TestInvalidRestoreConfigurationsFailAtTheStart(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	deployWorkload(t, env.a, "badconfig")
 	backup(t, env.a, "badconfig", "--include-namespaces", "badconfig")
 

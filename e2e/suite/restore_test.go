@@ -15,7 +15,7 @@ import (
 )
 
 func TestRestoreIntoAnotherNamespace(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	deployWorkload(t, env.a, "nsmap-src")
 	want := settings(t, env.a, "nsmap-src")
 
@@ -39,7 +39,7 @@ func TestRestoreIntoAnotherNamespace(t *testing.T) {
 // Cluster B knows nothing of cluster A: the backup reaches it through the shared vault only, by
 // Velero's backup sync, and B's location is read-only.
 func TestRestoreInAnotherClusterThroughTheVault(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	deployWorkload(t, env.a, "migrate")
 	want := settings(t, env.a, "migrate")
 	backup(t, env.a, "migrate", "--include-namespaces", "migrate")

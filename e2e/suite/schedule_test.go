@@ -20,7 +20,7 @@ import (
 // A schedule makes backups with no one asking, and backups past their TTL are garbage-collected from
 // the cluster and the vault. Velero checks schedules once a minute, so this takes a couple of minutes.
 func TestScheduleBacksUpOnItsOwnAndExpiredBackupsGo(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	deployWorkload(t, env.a, "sched-ns")
 	_, err := env.a.Velero(ctx(t), "schedule", "create", "every-minute", "--schedule", "@every 1m",
 		"--include-namespaces", "sched-ns", "--ttl", "30s")

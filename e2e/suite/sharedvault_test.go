@@ -81,7 +81,7 @@ spec:
 // report in a subtest of their own. The three clusters are the test's own, so it runs in parallel
 // with the suite: its minutes are mostly waiting for syncs.
 func TestSharedVault(t *testing.T) {
-	t.Parallel()
+	parallelFromTheStart(t)
 	a, ns := startVaultCluster(t, "sv-a"), "sv-app"
 	apply(t, a, ns, fmt.Sprintf(sharedApp, ns))
 	want := map[string]map[string]fileFacts{}

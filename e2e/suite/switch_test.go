@@ -77,7 +77,7 @@ spec:
 // locations become Available, new backups through each are encrypted with the KMS key of
 // ALIBABA_CLOUD_ENCRYPTION_KEY_ID, and they read back and restore; its snapshot locations snapshot disks.
 func TestSwitchFromTheExistingPlugin(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	imds := metadatatest.NewServer(t, metadatatest.Options{Region: env.cloud.Region})
 	c, err := env.session.StartClusterWith(ctx(t), "switch", harness.ClusterOptions{VeleroServerEnv: []string{
 		"ALIBABA_CLOUD_CREDENTIALS_FILE=" + env.cloud.SecretFile,
@@ -155,7 +155,7 @@ func TestSwitchFromTheExistingPlugin(t *testing.T) {
 // endpoint it can reach. Here data goes to the emulator as 127.0.0.1 and publicEndpoint names the same
 // emulator as [::ffff:127.0.0.1]: `velero backup logs` works, and its URL has the override's host.
 func TestCLIReadsThroughThePublicEndpoint(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	u, err := url.Parse(env.cloud.Endpoint)
 	require.NoError(t, err)
 	publicHost := "[::ffff:127.0.0.1]:" + u.Port()

@@ -15,7 +15,7 @@ import (
 const flakyBucket = "cnfs-oss-flaky"
 
 func TestLocationUnavailableWhileTheBucketIsGone(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	require.NoError(t, createLocation(ctx(t), env.a, "flaky", flakyBucket, "ReadWrite"))
 	t.Cleanup(func() { _, _ = env.a.Velero(ctx(t), "backup-location", "delete", "flaky", "--confirm") })
 	require.NoError(t, env.a.WaitForLocation(ctx(t), "flaky", time.Minute))

@@ -190,6 +190,7 @@ func TestNASVolumeSharedByPodsOnTwoNodes(t *testing.T) {
 // A cluster can play one on another cloud: a claim of a configured foreign driver is provisioned in
 // the zone of its pod's node, by that driver's topology key, and mounted.
 func TestForeignDriverVolume(t *testing.T) {
+	parallel(t)
 	const ebs, zoneKey = "ebs.csi.aws.com", "topology.ebs.csi.aws.com/zone"
 	c, err := env.session.StartClusterWith(ctx(t), "aws", harness.ClusterOptions{Region: "cn-shanghai",
 		Nodes:      []harness.NodeSpec{{}, {}},
