@@ -123,14 +123,18 @@ $(HARNESS):
 .PHONY: test
 test: deps ## The whole suite: lint, tidy check, unit, integration, contract, release tooling and images, end-to-end, fuzz smoke.
 	@# go vet and the components' build only compile, and each leaves a core idle while it links or
-	@# waits for one large package: side by side they fill those gaps. The unit tests, some of which
-	@# measure time, run after them on a quiet machine; verify then finds the components' kubectl.
-	@$(MAKE) --no-print-directory -j2 --output-sync=line lint components
-	@$(MAKE) --no-print-directory verify unit
-	@# The end-to-end suite leaves about two thirds of the CPU idle while its clusters work (vmstat), so
-	@# the images, their tests and the fuzz smoke run beside it, at the lowest priority so that they take
-	@# only what the suite leaves. Each prints its output when it ends.
-	@$(MAKE) --no-print-directory -j2 --output-sync=target e2e beside-e2e
+	@# waits for one large package: side by side they fill those gaps. Their lines interleave as they
+	@# come, so that the build's progress shows while it runs.
+	@$(MAKE) --no-print-directory -j2 --output-sync=none lint components
+	@# verify, the unit tests and the end-to-end suite leave much of the CPU idle (tests wait for
+	@# servers, the suite for its clusters: vmstat), so the images, their tests and the fuzz smoke run
+	@# beside them, at the lowest priority so that they take only what the tests leave. Each of those
+	@# prints its output when it ends.
+	@$(MAKE) --no-print-directory -j2 --output-sync=none checks-and-e2e beside-e2e
+
+.PHONY: checks-and-e2e
+checks-and-e2e:
+	@$(MAKE) --no-print-directory verify unit e2e
 
 .PHONY: beside-e2e
 beside-e2e:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // slots bounds the parallel tests that run at once to go test's -parallel. The suite keeps the count
@@ -37,8 +38,13 @@ func takeOverParallel() error {
 func parallel(t *testing.T) {
 	t.Helper()
 	t.Parallel()
+	start := time.Now()
 	slots <- struct{}{}
 	t.Cleanup(func() { <-slots }) // the first cleanup registered runs last, after the test's own
+	// go test's time for the test counts the wait too.
+	if waited := time.Since(start); waited > time.Second {
+		t.Logf("waited %s for one of the %d parallel slots", waited.Round(time.Second), cap(slots))
+	}
 }
 
 // parallelFromTheStart runs t beside the other parallel tests as soon as they may start, outside the
