@@ -49,7 +49,8 @@ render_install = { printf '$(INSTALL_HEAD)\n'; $(KUBECTL) kustomize deploy; } > 
 E2E_TIMEOUT  ?= 45m
 # The end-to-end tests that may run at once. Most of their time is spent waiting for Velero's
 # one-minute backup sync and for controllers, so four at a time, not GOMAXPROCS' two, keep the CPU
-# busy and the longest test (the shared vault, five minutes) from starting last.
+# busy. The longest test (the shared vault, five minutes, on clusters of its own) runs beside them from
+# the start, outside the count (e2e/suite/parallel_test.go).
 E2E_PARALLEL ?= 4
 # go test runs a subset of vet on every package it tests; make lint has already vetted them all.
 TEST_VET     := -vet=off
@@ -124,17 +125,17 @@ $(HARNESS):
 test: deps ## The whole suite: lint, tidy check, unit, integration, contract, release tooling and images, end-to-end, fuzz smoke.
 	@# go vet and the components' build only compile, and each leaves a core idle while it links or
 	@# waits for one large package: side by side they fill those gaps. Their lines interleave as they
-	@# come, so that the build's progress shows while it runs.
+	@# come, so that the build's progress shows while it runs. The harness is built first: go vet
+	@# needs most of the packages it compiles, and two go commands side by side would each compile them.
+	@$(MAKE) --no-print-directory $(HARNESS)
 	@$(MAKE) --no-print-directory -j2 --output-sync=none lint components
-	@# verify, the unit tests and the end-to-end suite leave much of the CPU idle (tests wait for
-	@# servers, the suite for its clusters: vmstat), so the images, their tests and the fuzz smoke run
-	@# beside them, at the lowest priority so that they take only what the tests leave. Each of those
-	@# prints its output when it ends.
-	@$(MAKE) --no-print-directory -j2 --output-sync=none checks-and-e2e beside-e2e
-
-.PHONY: checks-and-e2e
-checks-and-e2e:
-	@$(MAKE) --no-print-directory verify unit e2e
+	@# The unit tests, some of which measure time, run on a quiet machine; verify uses the components'
+	@# kubectl.
+	@$(MAKE) --no-print-directory verify unit
+	@# The end-to-end suite leaves much of the CPU idle while its clusters work (vmstat), so the images,
+	@# their tests and the fuzz smoke run beside it, at the lowest priority so that they take only what
+	@# the suite leaves. Each prints its output when it ends.
+	@$(MAKE) --no-print-directory -j2 --output-sync=target e2e beside-e2e
 
 .PHONY: beside-e2e
 beside-e2e:
@@ -169,7 +170,7 @@ fuzz: fuzz-smoke ## Run every fuzz target for 2,000,000 inputs (minutes each).
 .PHONY: lint
 lint: ## gofmt and go vet (also with build tags).
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet $(TRIMPATH) ./...
+	@# No file is left out by the e2e tag, so one pass with it vets every package and the suites.
 	$(GO) vet $(TRIMPATH) -tags=e2e ./...
 	$(GO) vet $(TRIMPATH) -tags=csdr_noactions ./plugins/cmd/...
 	cd tools && GOWORK=off $(GO) vet ./...
