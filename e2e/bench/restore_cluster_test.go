@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -28,38 +27,6 @@ func kubeClient(b *testing.B, c *harness.Cluster) kubernetes.Interface {
 	cs, err := newKubeClient(c)
 	require.NoError(b, err)
 	return cs
-}
-
-// caughtUp waits until the controller manager has finished with the objects a restore made in ns: a
-// ReplicaSet for every Deployment, and every Deployment and ReplicaSet observed. Until then its status
-// updates, paced at 20 requests/s, would run during the next restore.
-func caughtUp(ctx context.Context, cs kubernetes.Interface, ns string) error {
-	return poll(ctx, 5*time.Minute, func() error {
-		deps, err := cs.AppsV1().Deployments(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return err
-		}
-		rss, err := cs.AppsV1().ReplicaSets(ns).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return err
-		}
-		behind := 0
-		for _, d := range deps.Items {
-			if d.Status.ObservedGeneration < d.Generation {
-				behind++
-			}
-		}
-		for _, r := range rss.Items {
-			if r.Status.ObservedGeneration < r.Generation {
-				behind++
-			}
-		}
-		if len(rss.Items) < len(deps.Items) || behind > 0 {
-			return fmt.Errorf("in %s, %d ReplicaSets for %d Deployments, %d not observed yet", ns, len(rss.Items),
-				len(deps.Items), behind)
-		}
-		return nil
-	})
 }
 
 func poll(ctx context.Context, timeout time.Duration, check func() error) error {

@@ -29,9 +29,8 @@ const (
 )
 
 // kinds is what cluster A gets: 10,000 objects, 6,500 of them of kinds our restore item actions apply
-// to, a Service for each Deployment. Harness clusters allocate ClusterIPs from a /24 and each target
-// cluster receives the backup once per pair of restores: with 60 Services taking a ClusterIP and the
-// rest headless, four pairs fit.
+// to, a Service for each Deployment. Harness clusters allocate ClusterIPs from a /24: 60 Services take
+// a ClusterIP and the rest are headless.
 var kinds = []struct {
 	name    string
 	count   int
@@ -51,9 +50,6 @@ var kinds = []struct {
 // deployments is how many Deployments there are. After each restore, the target's controller manager
 // makes their ReplicaSets and updates their status at 20 requests/s: 300 take it about a minute.
 const deployments = 300
-
-// ipServicesPerRestore is how many restored Services take a ClusterIP.
-const ipServicesPerRestore = 60
 
 func itemsCreated() int {
 	n := 0
@@ -187,8 +183,8 @@ func createPod(ctx context.Context, cs kubernetes.Interface, i int) error {
 
 // pendingClaims is how many pending claims each target cluster gets before the restores. The
 // controller manager records an event for every pending claim at each claim sync (every 2 s here) and
-// sends at most 20 a second: with this many claims it does so throughout the benchmark, in both
-// clusters, rather than only in those that have restored already.
+// sends at most 20 a second: with this many claims it does so from the start of every restore, rather
+// than only once the restore has made claims.
 const pendingClaims = 600
 
 // createPendingClaims makes namespace ns with n pending claims.

@@ -19,7 +19,7 @@ func report(b *testing.B, runs []restoreRun, backedUp int) {
 			without = append(without, r)
 		}
 	}
-	// Each pair's restores are the n-th of their cluster.
+	// The n-th restore of each plugin is of the n-th pair.
 	var ratios []float64
 	for i := range with {
 		ratios = append(ratios, with[i].wall.Seconds()/without[i].wall.Seconds())
