@@ -21,7 +21,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/controller/internal/env"
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/alibaba/noderegion"
 	csdrv1alpha1 "github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/apis/csdr/v1alpha1"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/buildinfo"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
@@ -143,7 +143,7 @@ func nodesRegion(ctx context.Context, c client.Client) (string, error) {
 	if err := c.List(ctx, &nodes); err != nil {
 		return "", fmt.Errorf("list nodes for the cluster's region: %w", err)
 	}
-	region, err := alibaba.RegionOfNodes(nodes.Items)
+	region, err := noderegion.Of(nodes.Items)
 	if err != nil {
 		return "", fmt.Errorf("the cluster's region: %w: set --region", err)
 	}

@@ -1,9 +1,15 @@
 package alibaba
 
-import (
-	"regexp"
+import "regexp"
 
-	corev1 "k8s.io/api/core/v1"
+// Kubernetes' well-known zone and region labels, as k8s.io/api/core/v1 names them (a test holds them to
+// it). Spelled out so that this package, and the config parsers that need only region IDs, do not compile
+// the Kubernetes API types.
+const (
+	labelTopologyZone            = "topology.kubernetes.io/zone"
+	labelTopologyRegion          = "topology.kubernetes.io/region"
+	labelFailureDomainBetaZone   = "failure-domain.beta.kubernetes.io/zone"
+	labelFailureDomainBetaRegion = "failure-domain.beta.kubernetes.io/region"
 )
 
 // Topology keys ACK's disk CSI driver puts on nodes and on the PVs it provisions. Velero does not know
@@ -15,12 +21,12 @@ const (
 
 // Label and node-affinity keys that say which zone or region a volume is in, most specific first.
 var (
-	VolumeZoneKeys   = []string{DiskZoneKey, corev1.LabelTopologyZone, corev1.LabelFailureDomainBetaZone}
-	VolumeRegionKeys = []string{DiskRegionKey, corev1.LabelTopologyRegion, corev1.LabelFailureDomainBetaRegion}
+	VolumeZoneKeys   = []string{DiskZoneKey, labelTopologyZone, labelFailureDomainBetaZone}
+	VolumeRegionKeys = []string{DiskRegionKey, labelTopologyRegion, labelFailureDomainBetaRegion}
 )
 
 // NodeZoneLabels are where a node's zone is found, newest first.
-var NodeZoneLabels = []string{corev1.LabelTopologyZone, corev1.LabelFailureDomainBetaZone}
+var NodeZoneLabels = []string{labelTopologyZone, labelFailureDomainBetaZone}
 
 // DefaultRegion is where the existing open-source plugin put a backup vault whose location named no
 // region and whose node could not say: its locations may rely on it.

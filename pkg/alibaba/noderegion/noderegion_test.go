@@ -1,4 +1,4 @@
-package alibaba
+package noderegion
 
 import (
 	"testing"
@@ -16,7 +16,7 @@ func nodeIn(name, region string) corev1.Node {
 	return n
 }
 
-func TestRegionOfNodes(t *testing.T) {
+func TestOf(t *testing.T) {
 	tests := []struct {
 		name    string
 		nodes   []corev1.Node
@@ -34,7 +34,7 @@ func TestRegionOfNodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := RegionOfNodes(tt.nodes)
+			got, err := Of(tt.nodes)
 			if tt.wantErr != "" {
 				assert.EqualError(t, err, tt.wantErr)
 				return
