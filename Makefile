@@ -17,8 +17,8 @@ LDFLAGS      := -s -w -X $(MODULE)/pkg/buildinfo.Version=$(VERSION)
 FUZZTIME     ?= 20000x
 FUZZ_TARGETS := \
 	./plugins/objectstore:FuzzParseConfig \
-	./plugins/volumesnapshotter:FuzzParseConfig \
-	./plugins/volumesnapshotter:FuzzSetDisk \
+	./plugins/volumesnapshotter/vslconfig:FuzzParseConfig \
+	./plugins/volumesnapshotter/pvdisk:FuzzSetDisk \
 	./pkg/cloud/credentials:FuzzParseFile \
 	./pkg/transform:FuzzParseImageRef
 BENCH_FLAGS  ?= -benchtime=1x -count=1

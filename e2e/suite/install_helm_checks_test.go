@@ -18,7 +18,7 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/restoreconfig"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore"
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter/vslconfig"
 )
 
 // The chart's plugin volume, and where the Velero server mounts it and looks for plugins.
@@ -148,7 +148,7 @@ func checkLocations(docs []*unstructured.Unstructured) error {
 				errs = append(errs, err)
 				continue
 			}
-			_, err := volumesnapshotter.ParseConfig(l.Spec.Config)
+			_, err := vslconfig.ParseConfig(l.Spec.Config)
 			errs = append(errs, providerAndConfig(d, l.Spec.Provider, err))
 		}
 	}

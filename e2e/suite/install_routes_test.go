@@ -17,7 +17,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore"
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter/vslconfig"
 )
 
 const installReadme = "examples/velero-install/README.md"
@@ -180,10 +180,10 @@ func checkLocationConfigs(t *testing.T, locs installedLocations) {
 		for k, v := range vsl.Spec.Config {
 			cfg[k] = v
 		}
-		_, err := volumesnapshotter.ParseConfig(cfg)
+		_, err := vslconfig.ParseConfig(cfg)
 		assert.NoError(t, err, "VolumeSnapshotLocation %s: %v", vsl.Name, cfg)
 		cfg["zoen"] = "cn-hangzhou-h"
-		_, err = volumesnapshotter.ParseConfig(cfg)
+		_, err = vslconfig.ParseConfig(cfg)
 		assert.ErrorContains(t, err, "zoen", "VolumeSnapshotLocation %s", vsl.Name)
 	}
 }

@@ -18,7 +18,7 @@ import (
 var update = flag.Bool("update", false, "rewrite testdata/pv_fixtures.txt from what Disk says")
 
 // fixtureDirs hold the PV fixtures of the two readers of PVs: the snapshotter and the restore rules.
-var fixtureDirs = []string{"plugins/volumesnapshotter/testdata", "pkg/transform/testdata"}
+var fixtureDirs = []string{"plugins/volumesnapshotter/pvdisk/testdata", "pkg/transform/testdata"}
 
 // Every PV in the snapshotter's and the restore rules' test files, as Disk reads it: both decide "is
 // this PV a disk, and which" through Disk, so one table of answers covers them both. A change in how

@@ -1,6 +1,9 @@
 package alibaba
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+)
 
 // Kubernetes' well-known zone and region labels, as k8s.io/api/core/v1 names them (a test holds them to
 // it). Spelled out so that this package, and the config parsers that need only region IDs, do not compile
@@ -44,3 +47,19 @@ var regionPattern = regexp.MustCompile(RegionPattern)
 // ValidRegion reports whether s is shaped like a region ID. It becomes part of host names, so nothing
 // else may pass.
 func ValidRegion(s string) bool { return len(s) <= MaxRegionLength && regionPattern.MatchString(s) }
+
+// ZoneInRegion tells by name whether zone is a zone of region, which is all that can be known without
+// asking ECS: cn-hangzhou-h is in cn-hangzhou, ap-southeast-1a in ap-southeast-1.
+func ZoneInRegion(zone, region string) bool {
+	suffix, ok := strings.CutPrefix(zone, region)
+	if !ok || suffix == "" || !ValidRegion(zone) {
+		return false
+	}
+	if suffix[0] == '-' {
+		return true
+	}
+	// No dash: only a single letter after a region that ends in a digit (ap-southeast-1a), so that
+	// cn-hangzhoux or ap-southeast-10a are not taken for zones of cn-hangzhou or ap-southeast-1.
+	last := region[len(region)-1]
+	return len(suffix) == 1 && suffix[0] >= 'a' && suffix[0] <= 'z' && last >= '0' && last <= '9'
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/ecs"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter/pvdisk"
 )
 
 // backupOf takes a snapshot of disk with the plugin, as Velero's backup does, and returns what
@@ -50,7 +51,7 @@ func TestRestoreInTheSameRegion(t *testing.T) {
 	require.NoError(t, err)
 	handle, _, _ := unstructured.NestedString(updated.UnstructuredContent(), "spec", "csi", "volumeHandle")
 	assert.Equal(t, diskID, handle)
-	vol, ours, err := DiskOf(updated)
+	vol, ours, err := pvdisk.DiskOf(updated)
 	require.NoError(t, err)
 	require.True(t, ours)
 	assert.Equal(t, "cn-hangzhou-i", vol.Zone, "the PV now points at the disk's zone")

@@ -17,6 +17,8 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/ecs"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter/pvdisk"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter/vslconfig"
 )
 
 // Name is the plugin name; `--provider alibabacloud` on a VolumeSnapshotLocation resolves to it.
@@ -64,7 +66,7 @@ type BackupReader interface {
 type Snapshotter struct {
 	log    logrus.FieldLogger
 	deps   Dependencies
-	cfg    Config
+	cfg    vslconfig.Config
 	client ecs.Client
 
 	mu    sync.Mutex
@@ -85,7 +87,7 @@ func New(log logrus.FieldLogger, deps Dependencies) *Snapshotter {
 // Init validates the location's config and builds the client. It makes no network call, but for asking
 // the ECS metadata service for the region when the config names none, as the existing plugin did.
 func (s *Snapshotter) Init(config map[string]string) error {
-	cfg, err := ParseConfig(config)
+	cfg, err := vslconfig.ParseConfig(config)
 	if err != nil {
 		return err
 	}
@@ -94,7 +96,7 @@ func (s *Snapshotter) Init(config map[string]string) error {
 			return err
 		}
 		cfg.RegionFrom = regionFromMetadata
-		if err := cfg.checkZone(); err != nil {
+		if err := cfg.CheckZone(); err != nil {
 			return err
 		}
 	}
@@ -116,7 +118,7 @@ func (s *Snapshotter) Init(config map[string]string) error {
 // GetVolumeID returns the disk ID of a disk PV, and "" with no error for every other volume, so that
 // backups with NAS, OSS or other volumes do not become PartiallyFailed.
 func (s *Snapshotter) GetVolumeID(pv runtime.Unstructured) (string, error) {
-	vol, ours, err := DiskOf(pv)
+	vol, ours, err := pvdisk.DiskOf(pv)
 	if err != nil || !ours {
 		return "", err
 	}
@@ -131,7 +133,7 @@ func (s *Snapshotter) SetVolumeID(pv runtime.Unstructured, volumeID string) (run
 	if err != nil {
 		return nil, fmt.Errorf("set volume ID %s: %w", volumeID, err)
 	}
-	return SetDisk(pv, disk.ID, disk.Zone, disk.Region)
+	return pvdisk.SetDisk(pv, disk.ID, disk.Zone, disk.Region)
 }
 
 // GetVolumeInfo returns the disk's category with its exact performance level (as "cloud_essd/PL1")

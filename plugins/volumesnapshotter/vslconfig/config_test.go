@@ -1,4 +1,4 @@
-package volumesnapshotter
+package vslconfig
 
 import (
 	"strings"

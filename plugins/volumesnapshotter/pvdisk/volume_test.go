@@ -1,4 +1,4 @@
-package volumesnapshotter
+package pvdisk
 
 import (
 	"os"

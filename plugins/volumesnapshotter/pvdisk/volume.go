@@ -1,4 +1,7 @@
-package volumesnapshotter
+// Package pvdisk reads and rewrites the ECS disk a PersistentVolume names: which disk a PV is, and the
+// PV a restore creates for a new disk in another zone. It is apart from the snapshotter so that its fuzz
+// target compiles the Kubernetes object helpers only, not the cloud SDKs and Velero.
+package pvdisk
 
 import (
 	"encoding/json"
@@ -120,7 +123,7 @@ func SetDisk(pv runtime.Unstructured, diskID, zone, region string) (*unstructure
 	if !alibaba.ValidDiskID(diskID) {
 		return nil, fmt.Errorf("PersistentVolume %q: new disk ID %s is not a disk ID", name, locationconfig.Quote(diskID))
 	}
-	if !alibaba.ValidRegion(region) || !zoneInRegion(zone, region) {
+	if !alibaba.ValidRegion(region) || !alibaba.ZoneInRegion(zone, region) {
 		return nil, fmt.Errorf("PersistentVolume %q: new disk's zone %s is not a zone of region %s",
 			name, locationconfig.Quote(zone), locationconfig.Quote(region))
 	}

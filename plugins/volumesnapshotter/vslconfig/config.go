@@ -1,4 +1,7 @@
-package volumesnapshotter
+// Package vslconfig reads and validates a VolumeSnapshotLocation's config. It is apart from the
+// snapshotter so that its fuzz target, and the end-to-end checks of installed locations, compile no
+// cloud SDK and no Velero.
+package vslconfig
 
 import (
 	"fmt"
@@ -16,9 +19,9 @@ import (
 // Config keys of a VolumeSnapshotLocation. The first block is what the existing open-source Alibaba
 // plugin accepts on every location kind, so its locations work unchanged; the second is new.
 const (
-	keyRegion          = "region"
+	KeyRegion          = "region"
 	keyZone            = "zone"
-	keyNetwork         = "network" // accepted and ignored: ECS endpoints do not depend on it
+	KeyNetwork         = "network" // accepted and ignored: ECS endpoints do not depend on it
 	keyEndpoint        = "endpoint"
 	keyNotOnECS        = "notOnECS"
 	keyCredentialsFile = "credentialsFile" // added by Velero from spec.credential
@@ -31,7 +34,7 @@ const (
 )
 
 var configKeys = []string{
-	keyRegion, keyZone, keyNetwork, keyEndpoint, keyNotOnECS, keyCredentialsFile,
+	KeyRegion, keyZone, KeyNetwork, keyEndpoint, keyNotOnECS, keyCredentialsFile,
 	keySnapshotRetentionDays, keyDefaultRetentionDays, keyInstantAccess, keyKMSKeyID, keyRestoreTimeout,
 }
 
@@ -108,16 +111,16 @@ func ParseConfig(m map[string]string) (Config, error) {
 	}
 	cfg := Config{CredentialsFile: m[keyCredentialsFile], Zone: m[keyZone]}
 	var err error
-	if cfg.Network, err = parseNetwork(m[keyNetwork]); err != nil {
+	if cfg.Network, err = parseNetwork(m[KeyNetwork]); err != nil {
 		return Config{}, err
 	}
 	if cfg.Endpoint, err = parseEndpoint(m[keyEndpoint]); err != nil {
 		return Config{}, err
 	}
-	if cfg.Region, cfg.RegionFrom, err = parseRegion(m[keyRegion], cfg.Endpoint); err != nil {
+	if cfg.Region, cfg.RegionFrom, err = parseRegion(m[KeyRegion], cfg.Endpoint); err != nil {
 		return Config{}, err
 	}
-	if err := cfg.checkZone(); err != nil {
+	if err := cfg.CheckZone(); err != nil {
 		return Config{}, err
 	}
 	if cfg.NotOnECS, err = locationconfig.Bool(m, keyNotOnECS, false); err != nil {
@@ -146,7 +149,7 @@ func parseRegion(region, endpoint string) (string, string, error) {
 	if region != "" {
 		if !alibaba.ValidRegion(region) {
 			return "", "", fmt.Errorf("config key %q: %s is not an Alibaba Cloud region ID such as cn-hangzhou",
-				keyRegion, locationconfig.Quote(region))
+				KeyRegion, locationconfig.Quote(region))
 		}
 		return region, "", nil
 	}
@@ -163,12 +166,13 @@ func parseRegion(region, endpoint string) (string, string, error) {
 	return "", "", nil
 }
 
-// checkZone refuses a zone that is not in the region; without a region yet, one that is not a zone ID.
-func (c Config) checkZone() error {
+// CheckZone refuses a zone that is not in the region; without a region yet, one that is not a zone ID.
+// Init checks again once the metadata service has given the region.
+func (c Config) CheckZone() error {
 	if c.Zone != "" && c.Region == "" && !alibaba.ValidRegion(c.Zone) {
 		return fmt.Errorf("config key %q: %s is not a zone ID such as cn-hangzhou-h", keyZone, locationconfig.Quote(c.Zone))
 	}
-	if c.Zone != "" && c.Region != "" && !zoneInRegion(c.Zone, c.Region) {
+	if c.Zone != "" && c.Region != "" && !alibaba.ZoneInRegion(c.Zone, c.Region) {
 		return fmt.Errorf("config key %q: %s is not a zone of region %s; use a zone ID that starts with the region, such as cn-hangzhou-h in cn-hangzhou",
 			keyZone, locationconfig.Quote(c.Zone), c.Region)
 	}
@@ -180,23 +184,7 @@ func parseNetwork(v string) (string, error) {
 		return v, nil
 	}
 	return "", fmt.Errorf("config key %q: invalid value %s; valid values are %s",
-		keyNetwork, locationconfig.Quote(v), strings.Join(networks, ", "))
-}
-
-// zoneInRegion tells by name whether zone is a zone of region, which is all that can be known without
-// asking ECS: cn-hangzhou-h is in cn-hangzhou, ap-southeast-1a in ap-southeast-1.
-func zoneInRegion(zone, region string) bool {
-	suffix, ok := strings.CutPrefix(zone, region)
-	if !ok || suffix == "" || !alibaba.ValidRegion(zone) {
-		return false
-	}
-	if suffix[0] == '-' {
-		return true
-	}
-	// No dash: only a single letter after a region that ends in a digit (ap-southeast-1a), so that
-	// cn-hangzhoux or ap-southeast-10a are not taken for zones of cn-hangzhou or ap-southeast-1.
-	last := region[len(region)-1]
-	return len(suffix) == 1 && suffix[0] >= 'a' && suffix[0] <= 'z' && last >= '0' && last <= '9'
+		KeyNetwork, locationconfig.Quote(v), strings.Join(networks, ", "))
 }
 
 func parseEndpoint(v string) (string, error) {
