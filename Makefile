@@ -16,7 +16,7 @@ LDFLAGS      := -s -w -X $(MODULE)/pkg/buildinfo.Version=$(VERSION)
 # ends on a busy machine (golang/go#75804, fixed in Go 1.27), and a count also costs the same everywhere.
 FUZZTIME     ?= 20000x
 FUZZ_TARGETS := \
-	./plugins/objectstore:FuzzParseConfig \
+	./plugins/objectstore/bslconfig:FuzzParseConfig \
 	./plugins/volumesnapshotter/vslconfig:FuzzParseConfig \
 	./plugins/volumesnapshotter/pvdisk:FuzzSetDisk \
 	./pkg/cloud/credentials:FuzzParseFile \

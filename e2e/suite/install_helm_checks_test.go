@@ -17,7 +17,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/restoreconfig"
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore/bslconfig"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter/vslconfig"
 )
 
@@ -139,7 +139,7 @@ func checkLocations(docs []*unstructured.Unstructured) error {
 			if store := l.Spec.ObjectStorage; store != nil {
 				config["bucket"], config["prefix"] = store.Bucket, store.Prefix
 			}
-			_, err := objectstore.ParseConfig(config, objectstore.Environment{})
+			_, err := bslconfig.ParseConfig(config, bslconfig.Environment{})
 			errs = append(errs, providerAndConfig(d, l.Spec.Provider, err))
 		case "VolumeSnapshotLocation":
 			vsls++

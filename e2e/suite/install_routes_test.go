@@ -16,7 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
-	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore/bslconfig"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/volumesnapshotter/vslconfig"
 )
 
@@ -168,10 +168,10 @@ func checkLocationConfigs(t *testing.T, locs installedLocations) {
 		for k, v := range bsl.Spec.Config {
 			cfg[k] = v
 		}
-		_, err := objectstore.ParseConfig(cfg, objectstore.Environment{})
+		_, err := bslconfig.ParseConfig(cfg, bslconfig.Environment{})
 		assert.NoError(t, err, "BackupStorageLocation %s: %v", bsl.Name, cfg)
 		cfg["regoin"] = "cn-hangzhou"
-		_, err = objectstore.ParseConfig(cfg, objectstore.Environment{})
+		_, err = bslconfig.ParseConfig(cfg, bslconfig.Environment{})
 		assert.ErrorContains(t, err, "regoin", "BackupStorageLocation %s", bsl.Name)
 	}
 	for _, vsl := range locs.vsls.Items {

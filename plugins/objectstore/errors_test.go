@@ -8,17 +8,18 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore/bslconfig"
 )
 
 func TestErrorWording(t *testing.T) {
-	cfg := Config{Bucket: "cnfs-oss-b", Endpoint: "https://oss-cn-hangzhou-internal.aliyuncs.com", Network: NetworkInternal}
+	cfg := bslconfig.Config{Bucket: "cnfs-oss-b", Endpoint: "https://oss-cn-hangzhou-internal.aliyuncs.com", Network: bslconfig.NetworkInternal}
 	ossErr := func(kind error, code string) error {
 		return &cloud.Error{Service: "oss", Operation: "ListObjectsV2", Resource: "cnfs-oss-b/", Kind: kind, Code: code, RequestID: "RID-1"}
 	}
 	tests := []struct {
 		name string
 		err  error
-		fn   func(Config, error) error
+		fn   func(bslconfig.Config, error) error
 		want []string
 	}{
 		{"missing bucket on list", ossErr(cloud.ErrNotFound, "NoSuchBucket"), listFailed,
@@ -30,12 +31,12 @@ func TestErrorWording(t *testing.T) {
 		{"throttled list is not a vault error", ossErr(cloud.ErrThrottled, "Throttling"), listFailed,
 			[]string{"check backup files in OSS bucket failed:"}},
 		{"upload into a missing bucket says both", ossErr(cloud.ErrNotFound, "NoSuchBucket"),
-			func(c Config, e error) error {
+			func(c bslconfig.Config, e error) error {
 				return operationFailed(c, "upload backup files to OSS bucket failed", e)
 			},
 			[]string{"upload backup files to OSS bucket failed: VaultError: backup vault is unavailable:"}},
 		{"missing key on download is not a vault error", ossErr(cloud.ErrNotFound, "NoSuchKey"),
-			func(c Config, e error) error {
+			func(c bslconfig.Config, e error) error {
 				return operationFailed(c, "download backup files from OSS bucket failed", e)
 			},
 			[]string{"download backup files from OSS bucket failed: oss ListObjectsV2"}},

@@ -211,3 +211,12 @@ func (r *stalledReader) Read(p []byte) (int, error) {
 	<-r.release
 	return 0, io.EOF
 }
+
+// vars is an environment of the given keys and values, for Dependencies.Environment.Getenv.
+func vars(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}

@@ -4,6 +4,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore/bslconfig"
 )
 
 // uploadHeadroom is what the plugin process needs besides upload buffers: the window of Velero's gRPC
@@ -16,11 +17,11 @@ const uploadHeadroom = 56 << 20
 // limit the collector lets the heap grow to twice the live buffers between cycles, and the plugin
 // shares velero server's pod limit; collecting more often costs little, because the buffers hold no
 // pointers for a cycle to scan.
-var DefaultMemoryLimit = uploadMemory(Config{})
+var DefaultMemoryLimit = uploadMemory(bslconfig.Config{})
 
 // uploadMemory is the Go memory one upload of cfg needs: its buffers, at most (parallelism+1) parts,
 // and the headroom.
-func uploadMemory(cfg Config) int64 {
+func uploadMemory(cfg bslconfig.Config) int64 {
 	part, parallel := cfg.PartSize, cfg.Parallelism
 	if part == 0 {
 		part = oss.DefaultPartSize
@@ -35,7 +36,7 @@ func uploadMemory(cfg Config) int64 {
 // unless the operator set GOMEMLIMIT. The plugin binary starts with a limit that fits the default
 // part size and parallelism; a location with larger ones would otherwise hold more live buffers than
 // the limit, and the collector would run without pause.
-func (o *ObjectStore) fitMemoryLimit(cfg Config) {
+func (o *ObjectStore) fitMemoryLimit(cfg bslconfig.Config) {
 	if o.deps.SetMemoryLimit == nil || (o.deps.Environment.Getenv != nil && o.deps.Environment.Getenv("GOMEMLIMIT") != "") {
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore/bslconfig"
 )
 
 func TestInitFitsTheMemoryLimitToTheUploadBuffers(t *testing.T) {
@@ -32,7 +33,7 @@ func TestInitFitsTheMemoryLimitToTheUploadBuffers(t *testing.T) {
 			limit := tt.current
 			deps := DefaultDependencies()
 			deps.NewClient = func(oss.Config) (oss.Client, error) { return newMemoryOSS(), nil }
-			deps.Environment = Environment{Getenv: vars(tt.env...)}
+			deps.Environment = bslconfig.Environment{Getenv: vars(tt.env...)}
 			deps.SetMemoryLimit = func(n int64) int64 {
 				old := limit
 				if n >= 0 {

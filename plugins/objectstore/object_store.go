@@ -13,6 +13,7 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/credentials"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/vaultindex"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore/bslconfig"
 )
 
 // Name is the plugin name; `--provider alibabacloud` resolves to it, as for the existing Alibaba plugin.
@@ -22,7 +23,7 @@ const Name = "velero.io/alibabacloud"
 type Dependencies struct {
 	NewCredentials func(credentials.Options) (oss.CredentialsSource, error)
 	NewClient      func(oss.Config) (oss.Client, error)
-	Environment    Environment
+	Environment    bslconfig.Environment
 	// Cluster is the cluster the plugin runs in; with it the vault may be shared by many clusters
 	// (shared.go). Nil is Velero's own single-cluster behaviour, for benchmarks to compare against.
 	Cluster Cluster
@@ -41,7 +42,7 @@ func DefaultDependencies() Dependencies {
 	return Dependencies{
 		NewCredentials: func(o credentials.Options) (oss.CredentialsSource, error) { return credentials.New(o) },
 		NewClient:      oss.New,
-		Environment:    DefaultEnvironment(),
+		Environment:    bslconfig.DefaultEnvironment(),
 		SetMemoryLimit: debug.SetMemoryLimit,
 	}
 }
@@ -51,7 +52,7 @@ type ObjectStore struct {
 	log    logrus.FieldLogger
 	deps   Dependencies
 	drain  drainer
-	cfg    Config
+	cfg    bslconfig.Config
 	client oss.Client
 	shared *sharedVault // nil: a vault of one cluster
 }
@@ -71,7 +72,7 @@ func New(log logrus.FieldLogger, deps Dependencies) *ObjectStore {
 // location, so it makes no call to OSS (availability is checked by the location's validation); only a
 // location that names no region asks the ECS metadata service, once per plugin process.
 func (o *ObjectStore) Init(config map[string]string) error {
-	cfg, err := ParseConfig(config, o.deps.Environment)
+	cfg, err := bslconfig.ParseConfig(config, o.deps.Environment)
 	if err != nil {
 		return err
 	}
@@ -109,17 +110,17 @@ func (o *ObjectStore) logConfig(creds oss.CredentialsSource) {
 	cfg := o.cfg
 	log := o.log.WithFields(logrus.Fields{"bucket": cfg.Bucket, "region": cfg.Region})
 	switch cfg.RegionSource {
-	case RegionFromMetadata:
+	case bslconfig.RegionFromMetadata:
 		log.Warnf("config key %q is not set: using region %s of this node, from %s; set %q to the bucket's region",
-			keyRegion, cfg.Region, cfg.RegionSource, keyRegion)
-	case RegionDefault:
+			bslconfig.KeyRegion, cfg.Region, cfg.RegionSource, bslconfig.KeyRegion)
+	case bslconfig.RegionDefault:
 		log.Warnf("config key %q is not set and %s: using region %s, %s; set %q to the bucket's region",
-			keyRegion, cfg.regionNote, cfg.Region, cfg.RegionSource, keyRegion)
+			bslconfig.KeyRegion, cfg.RegionNote, cfg.Region, cfg.RegionSource, bslconfig.KeyRegion)
 	}
 	if cfg.Zone != "" {
-		log.WithField("zone", cfg.Zone).Infof("config key %q is accepted for locations written for the existing Alibaba plugin and ignored: a bucket has no zone", keyZone)
+		log.WithField("zone", cfg.Zone).Infof("config key %q is accepted for locations written for the existing Alibaba plugin and ignored: a bucket has no zone", bslconfig.KeyZone)
 	}
-	if msg := cfg.Encryption.logMessage(); msg != "" {
+	if msg := cfg.Encryption.LogMessage(); msg != "" {
 		log.Info(msg)
 	}
 	fields := logrus.Fields{"endpoint": cfg.Endpoint, "signEndpoint": cfg.SignEndpoint, "encryption": cfg.Encryption.Algorithm}
@@ -235,7 +236,7 @@ func (o *ObjectStore) CreateSignedURL(bucket, key string, ttl time.Duration) (st
 // downloadErrors gives a failure in the middle of a download the same wording as one at its start.
 type downloadErrors struct {
 	rc  io.ReadCloser
-	cfg Config
+	cfg bslconfig.Config
 }
 
 func (d *downloadErrors) Read(p []byte) (int, error) {

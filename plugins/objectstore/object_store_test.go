@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/metadata/metadatatest"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore/bslconfig"
 )
 
 // A location exactly as the existing plugin's users have it (a zone, no region, network internal) and
@@ -27,8 +27,8 @@ func TestInitOfALocationWrittenForTheExistingPlugin(t *testing.T) {
 	var got []oss.Config
 	deps := DefaultDependencies()
 	deps.NewClient = func(c oss.Config) (oss.Client, error) { got = append(got, c); return newMemoryOSS(), nil }
-	deps.Environment = Environment{
-		Getenv:         vars(envEncryptionKeyID, kmsKey),
+	deps.Environment = bslconfig.Environment{
+		Getenv:         vars(bslconfig.EnvEncryptionKeyID, kmsKey),
 		MetadataRegion: func() (string, error) { return metadata.New(md.URL).Region(t.Context()) },
 	}
 	log, hook := logtest.NewNullLogger()
@@ -57,14 +57,14 @@ func TestInitOfALocationWrittenForTheExistingPlugin(t *testing.T) {
 			assert.NotContains(t, line, "test-secret-value")
 		}
 	}
-	assert.Equal(t, int64(2), md.RegionLookups(), "this Environment asks each time; DefaultEnvironment remembers")
+	assert.Equal(t, int64(2), md.RegionLookups(), "this bslconfig.Environment asks each time; bslconfig.DefaultEnvironment remembers")
 }
 
 func TestInitWithoutRegionOffECS(t *testing.T) {
 	deps := DefaultDependencies()
 	var got oss.Config
 	deps.NewClient = func(c oss.Config) (oss.Client, error) { got = c; return newMemoryOSS(), nil }
-	deps.Environment = Environment{MetadataRegion: func() (string, error) { panic("notOnECS: not asked") }}
+	deps.Environment = bslconfig.Environment{MetadataRegion: func() (string, error) { panic("notOnECS: not asked") }}
 	log, hook := logtest.NewNullLogger()
 	require.NoError(t, New(log, deps).Init(map[string]string{"bucket": "cnfs-oss-b", "notOnECS": "true", "credentialsFile": credentialsFile(t)}))
 	assert.Equal(t, "cn-hangzhou", got.Region)
@@ -73,20 +73,6 @@ func TestInitWithoutRegionOffECS(t *testing.T) {
 	require.Len(t, warnings, 1)
 	assert.Contains(t, warnings[0], `config key "region" is not set and notOnECS is true: using region cn-hangzhou, the existing Alibaba plugin's default; set "region"`)
 	assert.Empty(t, entries(hook, logrus.InfoLevel), "no zone, no encryption variable: nothing to say")
-}
-
-// The plugin finds the metadata service where ALIBABA_CLOUD_IMDS_ENDPOINT says, as the existing plugin's
-// metadata client did, and asks it once per process (DefaultEnvironment holds one such lookup).
-func TestMetadataServiceIsAskedOnce(t *testing.T) {
-	md := metadatatest.NewServer(t, metadatatest.Options{Region: "ap-southeast-1"})
-	t.Setenv(metadata.EnvEndpoint, md.URL)
-	lookup := askMetadataOnce(os.Getenv)
-	for range 3 {
-		region, err := lookup()
-		require.NoError(t, err)
-		assert.Equal(t, "ap-southeast-1", region)
-	}
-	assert.Equal(t, int64(1), md.RegionLookups())
 }
 
 // The URLs `velero backup logs` and `velero backup download` fetch on a workstation, as the real client
@@ -108,7 +94,7 @@ func TestSignedURLHosts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			deps := DefaultDependencies()
-			deps.Environment = Environment{}
+			deps.Environment = bslconfig.Environment{}
 			tt.config["bucket"], tt.config["credentialsFile"] = "cnfs-oss-b", credentialsFile(t)
 			store := New(logrus.New(), deps)
 			require.NoError(t, store.Init(tt.config))
@@ -173,7 +159,7 @@ func storeWithDrain(t *testing.T, d drainer) (*ObjectStore, *logtest.Hook, *memo
 	t.Helper()
 	client := newMemoryOSS()
 	deps := DefaultDependencies()
-	deps.Environment = Environment{}
+	deps.Environment = bslconfig.Environment{}
 	deps.NewClient = func(oss.Config) (oss.Client, error) { return client, nil }
 	log, hook := logtest.NewNullLogger()
 	store := New(log, deps)

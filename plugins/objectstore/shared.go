@@ -9,6 +9,7 @@ import (
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/vaultindex"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore/bslconfig"
 )
 
 // A vault shared by many clusters (ACK Backup Center's rules, kept in pkg/vaultindex): every backup
@@ -38,7 +39,7 @@ type sharedVault struct {
 	metadataLimit int64
 }
 
-func newSharedVault(log logrus.FieldLogger, deps Dependencies, cfg Config, client oss.Client) *sharedVault {
+func newSharedVault(log logrus.FieldLogger, deps Dependencies, cfg bslconfig.Config, client oss.Client) *sharedVault {
 	return &sharedVault{
 		log:     log.WithField("bucket", cfg.Bucket),
 		cluster: deps.Cluster,

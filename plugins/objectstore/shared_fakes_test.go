@@ -22,6 +22,7 @@ import (
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/datalocation"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore/bslconfig"
 )
 
 // fakeCluster is a cluster's Velero namespace in memory: its Backups' phases and annotations, its
@@ -108,7 +109,7 @@ func joinVia(t *testing.T, newClient func(oss.Config) (oss.Client, error), id st
 	t.Helper()
 	cluster := newFakeCluster(id)
 	deps := DefaultDependencies()
-	deps.Environment = Environment{}
+	deps.Environment = bslconfig.Environment{}
 	deps.NewClient = newClient
 	deps.Cluster = cluster
 	deps.Now = func() time.Time { return time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC) }

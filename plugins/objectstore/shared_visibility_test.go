@@ -11,6 +11,7 @@ import (
 	velerov1 "github.com/vmware-tanzu/velero/pkg/apis/velero/v1"
 
 	"github.com/csdr-io/velero-plugin-for-alibabacloud/pkg/cloud/oss"
+	"github.com/csdr-io/velero-plugin-for-alibabacloud/plugins/objectstore/bslconfig"
 )
 
 // What each cluster's backup sync sees of one vault: its own backups in every phase, another's only
@@ -83,7 +84,7 @@ func TestWithoutClusterTheVaultIsVelerosOwn(t *testing.T) {
 	a := join(t, vault, "uid-a")
 	a.backup(t, "n", velerov1.BackupPhaseFailed)
 	deps := DefaultDependencies()
-	deps.Environment = Environment{}
+	deps.Environment = bslconfig.Environment{}
 	deps.NewClient = func(oss.Config) (oss.Client, error) { return vault, nil }
 	stock := New(logrus.New(), deps)
 	require.NoError(t, stock.Init(map[string]string{"bucket": vaultBucket, "prefix": vaultPrefix, "region": "cn-hangzhou", "credentialsFile": credentialsFile(t)}))

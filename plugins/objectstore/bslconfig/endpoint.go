@@ -1,4 +1,4 @@
-package objectstore
+package bslconfig
 
 import (
 	"fmt"
@@ -16,9 +16,9 @@ var ossHost = regexp.MustCompile(`^oss-([a-z]{2,}(?:-[a-z0-9]+)+?)(-internal)?\.
 
 // resolveEndpoints sets the region, the endpoint data goes to and the one signed URLs name.
 func resolveEndpoints(m map[string]string, env Environment, cfg *Config) error {
-	cfg.Region, cfg.RegionSource = m[keyRegion], RegionFromConfig
+	cfg.Region, cfg.RegionSource = m[KeyRegion], RegionFromConfig
 	if cfg.Region != "" && !alibaba.ValidRegion(cfg.Region) {
-		return fmt.Errorf("config key %q: %s is not an Alibaba Cloud region ID such as cn-hangzhou", keyRegion, locationconfig.Quote(cfg.Region))
+		return fmt.Errorf("config key %q: %s is not an Alibaba Cloud region ID such as cn-hangzhou", KeyRegion, locationconfig.Quote(cfg.Region))
 	}
 	endpoint, err := parseEndpoint(keyEndpoint, m[keyEndpoint])
 	if err != nil {
@@ -34,7 +34,7 @@ func resolveEndpoints(m map[string]string, env Environment, cfg *Config) error {
 		}
 	}
 	if cfg.Region == "" {
-		cfg.Region, cfg.RegionSource, cfg.regionNote = env.region(cfg.NotOnECS)
+		cfg.Region, cfg.RegionSource, cfg.RegionNote = env.region(cfg.NotOnECS)
 	}
 	switch {
 	case endpoint != nil:

@@ -1,4 +1,4 @@
-package objectstore
+package bslconfig
 
 import (
 	"context"
@@ -13,8 +13,8 @@ import (
 
 // Variables of velero server's environment that the plugin reads besides its credentials.
 const (
-	// envEncryptionKeyID asks for SSE-KMS with this key on every new object, as in the existing plugin.
-	envEncryptionKeyID = "ALIBABA_CLOUD_ENCRYPTION_KEY_ID"
+	// EnvEncryptionKeyID asks for SSE-KMS with this key on every new object, as in the existing plugin.
+	EnvEncryptionKeyID = "ALIBABA_CLOUD_ENCRYPTION_KEY_ID"
 )
 
 // RegionSource says where a location's region came from.

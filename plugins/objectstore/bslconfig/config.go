@@ -1,4 +1,7 @@
-package objectstore
+// Package bslconfig reads and validates a BackupStorageLocation's config, with what the plugin's
+// environment adds to it (a region, a KMS key). It is apart from the object store so that its fuzz
+// target, and the end-to-end checks of installed locations, compile no cloud SDK and no Velero.
+package bslconfig
 
 import (
 	"fmt"
@@ -17,8 +20,8 @@ const (
 	keyBucket          = "bucket" // added by Velero
 	keyPrefix          = "prefix" // added by Velero
 	keyCACert          = "caCert" // added by Velero from spec.objectStorage.caCert (PEM)
-	keyRegion          = "region"
-	keyZone            = "zone" // the existing plugin takes one key list for both location kinds
+	KeyRegion          = "region"
+	KeyZone            = "zone" // the existing plugin takes one key list for both location kinds
 	keyNetwork         = "network"
 	keyEndpoint        = "endpoint"
 	keyNotOnECS        = "notOnECS"
@@ -34,7 +37,7 @@ const (
 )
 
 var validKeys = []string{
-	keyBucket, keyPrefix, keyCACert, keyRegion, keyZone, keyNetwork, keyEndpoint, keyNotOnECS, keyCredentialsFile,
+	keyBucket, keyPrefix, keyCACert, KeyRegion, KeyZone, keyNetwork, keyEndpoint, keyNotOnECS, keyCredentialsFile,
 	keyPublicEndpoint, keyServerSideEncryption, keyKMSKeyID, keyInsecureSkipTLSVerify, keySignatureVersion,
 	keyUploadPartSize, keyUploadParallelism,
 }
@@ -58,7 +61,7 @@ type Config struct {
 	Bucket, Prefix string
 	Region         string
 	RegionSource   RegionSource
-	regionNote     string // why the ECS metadata service gave no region, for the warning
+	RegionNote     string // why the ECS metadata service gave no region, for the warning
 	// Zone is accepted because the existing plugin's locations may carry one; a bucket has no zone.
 	Zone     string
 	Network  string
@@ -85,14 +88,14 @@ func ParseConfig(m map[string]string, env Environment) (Config, error) {
 	}
 	cfg := Config{
 		Bucket: m[keyBucket], Prefix: m[keyPrefix], CredentialsFile: m[keyCredentialsFile],
-		CACert: []byte(m[keyCACert]), Zone: m[keyZone],
+		CACert: []byte(m[keyCACert]), Zone: m[KeyZone],
 	}
 	if cfg.Bucket == "" {
 		return Config{}, fmt.Errorf("config key %q is required: the name of the OSS bucket that is the backup vault", keyBucket)
 	}
 	if cfg.Zone != "" && !alibaba.ValidRegion(cfg.Zone) {
 		return Config{}, fmt.Errorf("config key %q: %s is not an Alibaba Cloud zone ID such as cn-hangzhou-h",
-			keyZone, locationconfig.Quote(cfg.Zone))
+			KeyZone, locationconfig.Quote(cfg.Zone))
 	}
 	var err error
 	if cfg.NotOnECS, err = locationconfig.Bool(m, keyNotOnECS, false); err != nil {

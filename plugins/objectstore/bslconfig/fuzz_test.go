@@ -1,4 +1,4 @@
-package objectstore
+package bslconfig
 
 import (
 	"net/url"
@@ -27,7 +27,7 @@ func FuzzParseConfig(f *testing.F) {
 		}
 		cfg, err := ParseConfig(m, env)
 		if err != nil {
-			if !strings.Contains(err.Error(), "config key") && !strings.Contains(err.Error(), envEncryptionKeyID) {
+			if !strings.Contains(err.Error(), "config key") && !strings.Contains(err.Error(), EnvEncryptionKeyID) {
 				t.Fatalf("error does not name a config key: %v", err)
 			}
 			return

@@ -1,4 +1,4 @@
-package objectstore
+package bslconfig
 
 import (
 	"errors"
@@ -71,7 +71,7 @@ func TestRegionOfALocationThatNamesNone(t *testing.T) {
 			assert.Equal(t, tt.wantRegion, cfg.Region)
 			assert.Equal(t, tt.wantSource, cfg.RegionSource)
 			assert.Equal(t, tt.wantAsked, md.asked, "metadata service requests")
-			assert.Contains(t, cfg.regionNote, tt.wantNote)
+			assert.Contains(t, cfg.RegionNote, tt.wantNote)
 			if tt.wantSign != "" {
 				assert.Equal(t, tt.wantSign, cfg.SignEndpoint)
 			}
@@ -94,28 +94,28 @@ func TestEncryptionFromTheEnvironment(t *testing.T) {
 		{name: "no variable, no keys: none", config: map[string]string{}, want: Encryption{}},
 		{name: "no variable, the location's key", config: map[string]string{"kmsKeyId": "k-1"}, want: Encryption{Algorithm: "KMS", KMSKeyID: "k-1"}},
 		{name: "variable alone: KMS with its key", config: map[string]string{},
-			getenv: vars(envEncryptionKeyID, envKey), want: Encryption{Algorithm: "KMS", KMSKeyID: envKey, FromEnvironment: true},
+			getenv: vars(EnvEncryptionKeyID, envKey), want: Encryption{Algorithm: "KMS", KMSKeyID: envKey, FromEnvironment: true},
 			wantLog: "encrypted with SSE-KMS using key " + envKey + " from ALIBABA_CLOUD_ENCRYPTION_KEY_ID"},
 		{name: "surrounding blanks are not part of the key", config: map[string]string{},
-			getenv: vars(envEncryptionKeyID, " "+envKey+"\n"), want: Encryption{Algorithm: "KMS", KMSKeyID: envKey, FromEnvironment: true},
+			getenv: vars(EnvEncryptionKeyID, " "+envKey+"\n"), want: Encryption{Algorithm: "KMS", KMSKeyID: envKey, FromEnvironment: true},
 			wantLog: "using key " + envKey + " from"},
 		{name: "serverSideEncryption KMS takes the variable's key", config: map[string]string{"serverSideEncryption": "KMS"},
-			getenv: vars(envEncryptionKeyID, envKey), want: Encryption{Algorithm: "KMS", KMSKeyID: envKey, FromEnvironment: true},
+			getenv: vars(EnvEncryptionKeyID, envKey), want: Encryption{Algorithm: "KMS", KMSKeyID: envKey, FromEnvironment: true},
 			wantLog: "using key " + envKey + " from"},
 		{name: "kmsKeyId wins", config: map[string]string{"kmsKeyId": "alias/backup"},
-			getenv: vars(envEncryptionKeyID, envKey), want: Encryption{Algorithm: "KMS", KMSKeyID: "alias/backup", EnvironmentOverridden: true},
+			getenv: vars(EnvEncryptionKeyID, envKey), want: Encryption{Algorithm: "KMS", KMSKeyID: "alias/backup", EnvironmentOverridden: true},
 			wantLog: "config key kmsKeyId chooses the key: new backup objects are encrypted with SSE-KMS using key alias/backup"},
 		{name: "AES256 wins", config: map[string]string{"serverSideEncryption": "AES256"},
-			getenv: vars(envEncryptionKeyID, envKey), want: Encryption{Algorithm: "AES256", EnvironmentOverridden: true},
+			getenv: vars(EnvEncryptionKeyID, envKey), want: Encryption{Algorithm: "AES256", EnvironmentOverridden: true},
 			wantLog: "config key serverSideEncryption chooses the encryption: new backup objects are encrypted with AES256, not SSE-KMS"},
 		{name: "an ARN", config: map[string]string{},
-			getenv:  vars(envEncryptionKeyID, "acs:kms:cn-hangzhou:1234567890:key/key-hzz62f1cb66fa42qo6fu7"),
+			getenv:  vars(EnvEncryptionKeyID, "acs:kms:cn-hangzhou:1234567890:key/key-hzz62f1cb66fa42qo6fu7"),
 			want:    Encryption{Algorithm: "KMS", KMSKeyID: "acs:kms:cn-hangzhou:1234567890:key/key-hzz62f1cb66fa42qo6fu7", FromEnvironment: true},
 			wantLog: "using key acs:kms:cn-hangzhou:1234567890:key/key-hzz62f1cb66fa42qo6fu7 from"},
-		{name: "a variable that is no key ID", config: map[string]string{}, getenv: vars(envEncryptionKeyID, "my key"),
+		{name: "a variable that is no key ID", config: map[string]string{}, getenv: vars(EnvEncryptionKeyID, "my key"),
 			wantErr: []string{"ALIBABA_CLOUD_ENCRYPTION_KEY_ID in velero server's environment", `"my key"`, "not a KMS key ID"}},
 		{name: "a bad variable fails even where the location chooses", config: map[string]string{"kmsKeyId": "k-1"},
-			getenv: vars(envEncryptionKeyID, "a;b"), wantErr: []string{"ALIBABA_CLOUD_ENCRYPTION_KEY_ID"}},
+			getenv: vars(EnvEncryptionKeyID, "a;b"), wantErr: []string{"ALIBABA_CLOUD_ENCRYPTION_KEY_ID"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,10 +131,10 @@ func TestEncryptionFromTheEnvironment(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, cfg.Encryption)
 			if tt.wantLog == "" {
-				assert.Empty(t, cfg.Encryption.logMessage())
+				assert.Empty(t, cfg.Encryption.LogMessage())
 				return
 			}
-			assert.Contains(t, cfg.Encryption.logMessage(), tt.wantLog)
+			assert.Contains(t, cfg.Encryption.LogMessage(), tt.wantLog)
 		})
 	}
 }

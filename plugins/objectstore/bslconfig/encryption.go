@@ -1,4 +1,4 @@
-package objectstore
+package bslconfig
 
 import (
 	"fmt"
@@ -54,10 +54,10 @@ func parseEncryption(m map[string]string, env Environment) (Encryption, error) {
 		return Encryption{}, fmt.Errorf("config key %q: %s is not a KMS key ID, alias or ARN such as key-hzz62f1cb66fa42qo6fu7",
 			keyKMSKeyID, locationconfig.Quote(e.KMSKeyID))
 	}
-	envKey := strings.TrimSpace(env.getenv(envEncryptionKeyID))
+	envKey := strings.TrimSpace(env.getenv(EnvEncryptionKeyID))
 	if envKey != "" && !kmsKeyIDPattern.MatchString(envKey) {
 		return Encryption{}, fmt.Errorf("%s in velero server's environment: %s is not a KMS key ID, alias or ARN such as key-hzz62f1cb66fa42qo6fu7",
-			envEncryptionKeyID, locationconfig.Quote(envKey))
+			EnvEncryptionKeyID, locationconfig.Quote(envKey))
 	}
 	switch {
 	case e.KMSKeyID != "":
@@ -74,17 +74,17 @@ func parseEncryption(m map[string]string, env Environment) (Encryption, error) {
 	return e, nil
 }
 
-// logMessage says what the environment's KMS key does for this location; "" when it is not set.
-func (e Encryption) logMessage() string {
+// LogMessage says what the environment's KMS key does for this location; "" when it is not set.
+func (e Encryption) LogMessage() string {
 	switch {
 	case e.FromEnvironment:
-		return fmt.Sprintf("new backup objects are encrypted with SSE-KMS using key %s from %s", e.KMSKeyID, envEncryptionKeyID)
+		return fmt.Sprintf("new backup objects are encrypted with SSE-KMS using key %s from %s", e.KMSKeyID, EnvEncryptionKeyID)
 	case e.EnvironmentOverridden && e.KMSKeyID != "":
 		return fmt.Sprintf("%s is set, but this location's config key %s chooses the key: new backup objects are encrypted with SSE-KMS using key %s",
-			envEncryptionKeyID, keyKMSKeyID, e.KMSKeyID)
+			EnvEncryptionKeyID, keyKMSKeyID, e.KMSKeyID)
 	case e.EnvironmentOverridden:
 		return fmt.Sprintf("%s is set, but this location's config key %s chooses the encryption: new backup objects are encrypted with %s, not SSE-KMS",
-			envEncryptionKeyID, keyServerSideEncryption, e.Algorithm)
+			EnvEncryptionKeyID, keyServerSideEncryption, e.Algorithm)
 	}
 	return ""
 }
