@@ -3,6 +3,8 @@
 package main
 
 import (
+	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -47,10 +49,25 @@ func registerItemActions(s framework.Server, kube *kubeclient.Lazy) framework.Se
 		s = s.RegisterRestoreItemAction(name, func(log logrus.FieldLogger) (any, error) {
 			// One Sessions per process, made with the first logger Velero hands in, so every family
 			// shares each restore's pipeline.
-			once.Do(func() { sessions = restoreaction.NewSessions(reader, log) })
+			once.Do(func() {
+				sessions = restoreaction.NewSessions(reader, log)
+				restoreOnOneProc()
+			})
 			return restoreaction.New(name, sessions, log)
 		})
 	}
 	s = registerRestoreVolumeData(s, kube)
 	return s
+}
+
+// restoreOnOneProc runs this process on one P once it serves a restore. Velero starts a plugin process
+// per restore and calls its item actions from one loop, one call at a time, each waiting for the last:
+// with more Ps, gRPC's reader, the call's handler and its writer wake other threads for every call, and
+// on a busy node each wake-up waits for a CPU while Velero's loop waits for the call. The process's
+// other work in a restore (reading the backup from OSS, ECS calls) needs no second core; backups, whose
+// uploads do, run in processes of their own. GOMAXPROCS set by the operator wins.
+func restoreOnOneProc() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 }
