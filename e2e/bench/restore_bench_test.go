@@ -31,7 +31,7 @@ const (
 
 // restorePairsVar sets how many pairs of restores each iteration times. Unset, the benchmark runs up to
 // three pairs (C then B, B then C, C then B), each pair after the first only if the pairs before it
-// say it fits in the budget (restoreCap): on two idle CPUs that is three pairs in about 35 minutes; on
+// say it fits in the budget (restoreCap): on two idle CPUs that is three pairs in 27-35 minutes; on
 // a slow or busy machine it stops after fewer and says why. An environment variable rather than a test
 // flag, because `make bench` puts BENCH_FLAGS before the package.
 const restorePairsVar = "RESTORE_BENCH_PAIRS"
