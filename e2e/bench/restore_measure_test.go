@@ -98,10 +98,7 @@ func (m *cpuMeter) sample(initial bool) {
 			if !isPlugin {
 				continue
 			}
-			label = parent
-			if parent == cpuVeleroPlugins && filepath.Dir(procfs.Exe(p.PID)) == m.target.PluginDir() {
-				label = cpuOurPlugin
-			}
+			label = pluginLabel(parent, procfs.Exe(p.PID), m.target.PluginDir(), m.label[p.PID])
 		}
 		ticks, ok := cpuTicks(p.PID)
 		if !ok {
@@ -117,6 +114,21 @@ func (m *cpuMeter) sample(initial bool) {
 		m.last[p.PID] = ticks
 		m.label[p.PID] = label
 	}
+}
+
+// pluginLabel labels a child of a velero server by its binary. A child is velero's binary until it
+// execs a plugin, and an ended one, not yet reaped, has no binary to read: then it keeps the label it had,
+// or its restore plugin process's CPU would be counted as velero's at the last sample.
+func pluginLabel(parent, exe, pluginDir, had string) string {
+	switch {
+	case parent != cpuVeleroPlugins:
+		return parent
+	case exe == "" && had != "":
+		return had
+	case exe != "" && filepath.Dir(exe) == pluginDir:
+		return cpuOurPlugin
+	}
+	return cpuVeleroPlugins
 }
 
 // Stop ends the measurement and returns the CPU seconds used by label.
