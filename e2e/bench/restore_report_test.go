@@ -83,8 +83,9 @@ func addedCPU(with, without []restoreRun, label string) float64 {
 	return meanOf(with, cpuOf(label)) - meanOf(without, cpuOf(label))
 }
 
-// loopBound is the ratio a restore would have if every CPU second our actions add lengthened it: a bound
-// steadier than the wall-time pairs, which vary with the machine's speed from one restore to the next.
+// loopBound is the ratio a restore would have if every CPU second our actions add lengthened it: the
+// cost seen from CPU time rather than wall time. Neither is free of the machine's speed, which changes
+// from one restore to the next and makes every process of a slow restore use more CPU for the same work.
 func loopBound(added, withoutWall float64) float64 {
 	return (withoutWall + added) / withoutWall
 }
