@@ -27,6 +27,7 @@ const cpuSamplePeriod = 200 * time.Millisecond
 // CPU time labels: the target cluster's components, its plugin processes, and everything else.
 const (
 	cpuOurPlugin     = "our plugin"
+	cpuVeleroServer  = "velero-server" // the harness's name for velero server's process
 	cpuVeleroPlugins = "velero's built-in plugins"
 	cpuEmulator      = "emulator (OSS)"
 	cpuOtherCluster  = "other cluster"

@@ -63,12 +63,12 @@ func report(b *testing.B, runs []restoreRun, backedUp int) {
 		for _, r := range runs {
 			fmt.Printf(" %11.1f", f(r))
 		}
-		fmt.Printf(" %+9.1f\n", meanOf(with, f)-meanOf(without, f))
+		fmt.Printf(" %+9.1f\n", added(with, without, f))
 	}
 	fmt.Printf("    (\"other cluster\" is the other target, paused, and its velero server; with-w/o is the difference of the means)\n")
 	fmt.Printf("\n  our action calls per restore: %.0f (%s)\n", ourCalls, ourCallsByResource(with, without))
 	if ourCalls > 0 {
-		plugin, server := addedCPU(with, without, cpuOurPlugin), addedCPU(with, without, "velero-server")
+		plugin, server := added(with, without, cpuOf(cpuOurPlugin)), added(with, without, cpuOf(cpuVeleroServer))
 		fmt.Printf("  per call of our actions: %+.2f ms of wall time, %.2f ms of our plugin's CPU, %+.2f ms of velero server's CPU\n",
 			(withWall-withoutWall)*1000/ourCalls, plugin*1000/ourCalls, server*1000/ourCalls)
 		bound := loopBound(plugin+server, withoutWall)
@@ -78,9 +78,9 @@ func report(b *testing.B, runs []restoreRun, backedUp int) {
 	}
 }
 
-// addedCPU is the CPU seconds a process label used more per restore with our actions than without them.
-func addedCPU(with, without []restoreRun, label string) float64 {
-	return meanOf(with, cpuOf(label)) - meanOf(without, cpuOf(label))
+// added is how much more of f a restore has with our actions than without them, on average.
+func added(with, without []restoreRun, f func(restoreRun) float64) float64 {
+	return meanOf(with, f) - meanOf(without, f)
 }
 
 // loopBound is the ratio a restore would have if every CPU second our actions add lengthened it: the
@@ -107,7 +107,7 @@ func cpuTotal(r restoreRun) float64 {
 
 // cpuLabels lists the components in a fixed order, then anything else that used CPU.
 func cpuLabels(runs []restoreRun) []string {
-	order := []string{"kube-apiserver", "etcd", "kube-controller-manager", "velero-server", cpuVeleroPlugins, cpuOurPlugin,
+	order := []string{"kube-apiserver", "etcd", "kube-controller-manager", cpuVeleroServer, cpuVeleroPlugins, cpuOurPlugin,
 		cpuEmulator, cpuOtherCluster}
 	seen := map[string]bool{}
 	for _, l := range order {

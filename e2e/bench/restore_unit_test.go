@@ -25,15 +25,15 @@ func TestPluginLabel(t *testing.T) {
 	}
 }
 
-func TestAddedCPUAndLoopBound(t *testing.T) {
+func TestAddedAndLoopBound(t *testing.T) {
 	run := func(plugin, server float64) restoreRun {
-		return restoreRun{cpu: map[string]float64{cpuOurPlugin: plugin, "velero-server": server}}
+		return restoreRun{cpu: map[string]float64{cpuOurPlugin: plugin, cpuVeleroServer: server}}
 	}
 	with := []restoreRun{run(7.2, 76.7), run(7.9, 80.8)}
 	without := []restoreRun{run(1.2, 69.2), run(1.0, 72.1)}
 
-	assert.InDelta(t, 6.45, addedCPU(with, without, cpuOurPlugin), 1e-9)
-	assert.InDelta(t, 8.1, addedCPU(with, without, "velero-server"), 1e-9)
+	assert.InDelta(t, 6.45, added(with, without, cpuOf(cpuOurPlugin)), 1e-9)
+	assert.InDelta(t, 8.1, added(with, without, cpuOf(cpuVeleroServer)), 1e-9)
 	assert.InDelta(t, 1.05, loopBound(10.5, 210), 1e-9)
 	assert.InDelta(t, 1.0, loopBound(0, 210), 1e-9)
 }
